@@ -1,0 +1,529 @@
+/**
+ * The engine: the current backend, reference counts of backend buffers, memory scopes, op
+ * dispatch, and the hooks through which autograd (tape recording) and graph mode plug in.
+ *
+ * @module
+ */
+import type { Attrs, Backend, BackendMemory, DataId, OutputSpec, TensorInfo } from './backend.js';
+import { bytesPerElement, type DType, type TypedArray } from './dtype.js';
+import { BackendError, DisposedError, TesseraError } from './errors.js';
+import type { OpDef, TensorSpec } from './op.js';
+import { formatShape, sizeOf, type Shape } from './shape.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * One executed op, as listeners see it: the op name, its inputs (variables appear as the
+ * {@link Variable} objects themselves), outputs and attributes.
+ *
+ * @example
+ * ```ts
+ * const listener: OpListener = { recordOp: (r: OpRecord) => console.log(r.op) };
+ * ```
+ */
+export interface OpRecord {
+  /** The op name. */
+  readonly op: string;
+  /** The inputs, in the op definition's order. */
+  readonly inputs: readonly Tensor[];
+  /** The outputs. */
+  readonly outputs: readonly Tensor[];
+  /** The attributes. */
+  readonly attrs: Attrs;
+}
+
+/**
+ * Observes eager ops as they run. Autograd's tapes are listeners.
+ *
+ * @example
+ * ```ts
+ * const stop = addOpListener({ recordOp: (r) => console.log(r.op) });
+ * exp(ones([2])); // logs 'exp'
+ * stop();
+ * ```
+ */
+export interface OpListener {
+  /** Called after each op at the outermost recorded level. */
+  recordOp(record: OpRecord): void;
+  /**
+   * Whether a composite op should be recorded as one unit (its inner ops unrecorded); when
+   * false or absent, the inner ops are recorded instead.
+   */
+  recordsAsUnit?(op: string): boolean;
+}
+
+/**
+ * Builds symbolic nodes instead of running ops. Graph mode installs one while a graph is the
+ * default (see `@tessera/graph`).
+ *
+ * @example
+ * ```ts
+ * const restore = setGraphHook(myGraphBuilder);
+ * try { build(); } finally { restore(); }
+ * ```
+ */
+export interface GraphHook {
+  /** Builds a node for `def` applied to `inputs`; returns its symbolic outputs. */
+  buildOp(def: OpDef, inputs: readonly Tensor[], attrs: Attrs): Tensor[];
+  /** Builds a constant node holding `values`. */
+  constant(values: TypedArray, shape: Shape, dtype: DType): Tensor;
+}
+
+/**
+ * Engine-wide memory report, as {@link memory} returns it.
+ *
+ * @example
+ * ```ts
+ * const { numTensors, numBytes } = memory();
+ * ```
+ */
+export interface MemoryInfo {
+  /** Live tensor handles (including variables), on all backends. */
+  readonly numTensors: number;
+  /** Distinct live backend buffers referenced by tensors. */
+  readonly numDataBuffers: number;
+  /** Bytes of those buffers. */
+  readonly numBytes: number;
+  /** The current backend's own report, if a backend is set. */
+  readonly backend?: BackendMemory;
+}
+
+interface Scope {
+  readonly tracked: Tensor[];
+}
+
+interface BufferRecord {
+  count: number;
+  readonly backend: Backend;
+  readonly bytes: number;
+}
+
+interface Held {
+  readonly dataId: DataId;
+  released: boolean;
+}
+
+/** @internal */
+export class Engine {
+  backend: Backend | null = null;
+  readonly buffers: Map<DataId, BufferRecord> = new Map();
+  readonly scopes: Scope[] = [];
+  listeners: OpListener[] = [];
+  graphHooks: GraphHook[] = [];
+  recordingPaused = 0;
+  numTensors = 0;
+  numBytes = 0;
+  nextId = 0;
+  checkLeaks = false;
+  private readonly held: WeakMap<Tensor, Held> = new WeakMap();
+  private readonly finalizer: FinalizationRegistry<Held> = new FinalizationRegistry((h: Held) => {
+    if (!h.released) {
+      h.released = true;
+      this.numTensors--;
+      this.decRef(h.dataId);
+    }
+  });
+
+  requireBackend(fn: string): Backend {
+    const b = this.backend;
+    if (b === null) {
+      throw new BackendError(
+        `${fn}: no backend is set. Create one and set it first, for example ` +
+          `\`import { createCpuBackend } from '@tessera/kernels-cpu'; setBackend(await createCpuBackend());\``,
+      );
+    }
+    return b;
+  }
+
+  incRef(dataId: DataId, backend: Backend, dtype: DType, size: number): void {
+    const rec = this.buffers.get(dataId);
+    if (rec !== undefined) {
+      rec.count++;
+      return;
+    }
+    const bytes = size * bytesPerElement(dtype);
+    this.buffers.set(dataId, { count: 1, backend, bytes });
+    this.numBytes += bytes;
+  }
+
+  decRef(dataId: DataId): void {
+    const rec = this.buffers.get(dataId);
+    if (rec === undefined) return;
+    if (--rec.count === 0) {
+      this.buffers.delete(dataId);
+      this.numBytes -= rec.bytes;
+      rec.backend.disposeData(dataId);
+    }
+  }
+
+  /** Wraps a buffer in a new tensor handle, tracked by the innermost scope. */
+  makeTensor(dataId: DataId, shape: Shape, dtype: DType, backend: Backend, track = true): Tensor {
+    const t = new Tensor(dataId, shape, dtype, backend, this.nextId++);
+    this.adopt(t, track);
+    return t;
+  }
+
+  /** Registers a freshly constructed handle (a tensor or a variable). */
+  adopt(t: Tensor, track: boolean): void {
+    this.incRef(t.dataId, t.backend, t.dtype, t.size);
+    this.numTensors++;
+    const h: Held = { dataId: t.dataId, released: false };
+    this.held.set(t, h);
+    this.finalizer.register(t, h, h);
+    if (track) {
+      const scope = this.scopes[this.scopes.length - 1];
+      if (scope !== undefined) scope.tracked.push(t);
+    }
+  }
+
+  /** Points a handle (a variable) at a new buffer, releasing the old one. */
+  swapData(t: Tensor, dataId: DataId): void {
+    const h = this.held.get(t);
+    if (h === undefined || h.released) throw new DisposedError('assign: the variable has been disposed');
+    this.incRef(dataId, t.backend, t.dtype, t.size);
+    const old = h.dataId;
+    this.finalizer.unregister(h);
+    const nh: Held = { dataId, released: false };
+    this.held.set(t, nh);
+    this.finalizer.register(t, nh, nh);
+    t.dataId = dataId;
+    this.decRef(old);
+  }
+
+  disposeTensor(t: Tensor): void {
+    const h = this.held.get(t);
+    if (h === undefined || h.released) return;
+    h.released = true;
+    this.finalizer.unregister(h);
+    this.numTensors--;
+    this.decRef(h.dataId);
+  }
+
+  isDisposed(t: Tensor): boolean {
+    const h = this.held.get(t);
+    return h === undefined || h.released;
+  }
+
+  /** Writes host values to the current backend (or a graph constant while building a graph). */
+  fromValues(values: TypedArray, shape: Shape, dtype: DType, fn: string): Tensor {
+    const hook = this.graphHooks[this.graphHooks.length - 1];
+    if (hook !== undefined) return hook.constant(values, shape, dtype);
+    const backend = this.requireBackend(fn);
+    checkDTypeSupported(backend, dtype, fn);
+    return this.makeTensor(backend.write(values, shape, dtype), shape, dtype, backend);
+  }
+
+  /** Runs `fn` inside a new scope; disposes what it created except `keepResult`'s tensors. */
+  startScope(): Scope {
+    const s: Scope = { tracked: [] };
+    this.scopes.push(s);
+    return s;
+  }
+
+  endScope(scope: Scope, result: unknown): void {
+    const idx = this.scopes.lastIndexOf(scope);
+    if (idx < 0) throw new TesseraError('scope ended twice');
+    this.scopes.splice(idx, 1);
+    const keep = new Set<Tensor>();
+    collectTensors(result, keep);
+    const parent = this.scopes[idx - 1];
+    for (const t of scope.tracked) {
+      if (keep.has(t)) {
+        if (parent !== undefined) parent.tracked.push(t);
+      } else if (!t.kept) {
+        this.disposeTensor(t);
+      }
+    }
+  }
+
+  /** Dispatches an op: graph hook, fused or primitive kernel, or composition; then listeners. */
+  runOp(def: OpDef, inputs: readonly Tensor[], attrs: Attrs): Tensor[] {
+    const hook = this.graphHooks[this.graphHooks.length - 1];
+    if (hook !== undefined) return hook.buildOp(def, inputs, attrs);
+    let backend: Backend | null = null;
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i]!;
+      if (this.isDisposed(t)) {
+        throw new DisposedError(
+          `${def.name}: input ${def.inputs[i] ?? i} (tensor of shape ${formatShape(t.shape)}) has been disposed`,
+        );
+      }
+      if (t.isSymbolic) {
+        throw new TesseraError(
+          `${def.name}: input ${def.inputs[i] ?? i} is a symbolic graph tensor, but no graph is being built; ` +
+            `run it with a Session, or build this op inside graph.asDefault(...)`,
+        );
+      }
+      if (backend === null) backend = t.backend;
+      else if (t.backend !== backend) {
+        throw new BackendError(
+          `${def.name}: inputs live on different backends (${backend.name} and ${t.backend.name}); ` +
+            `move one explicitly with toBackend(tensor, backend)`,
+        );
+      }
+    }
+    backend ??= this.requireBackend(def.name);
+    const kernel = backend.kernels[def.name];
+    let outputs: Tensor[];
+    if (def.kind === 'primitive' || kernel !== undefined) {
+      const specs = def.infer(inputs, attrs);
+      const outSpecs: OutputSpec[] = specs.map((s) => concreteSpec(s, def.name));
+      for (const s of outSpecs) checkDTypeSupported(backend, s.dtype, def.name);
+      let ids: readonly DataId[];
+      const infos: TensorInfo[] = inputs.map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+      if (kernel !== undefined) {
+        const before = this.checkLeaks ? backend.memory().numBuffers : 0;
+        const r = kernel({ inputs: infos, attrs, outputs: outSpecs });
+        ids = isDataIdArray(r) ? r : [r];
+        if (this.checkLeaks) this.checkKernelLeak(backend, def.name, before, ids, infos);
+      } else if (def.kind === 'primitive' && def.builtin !== undefined) {
+        ids = def.builtin(
+          infos.map((i) => i.dataId),
+          outSpecs,
+        );
+      } else {
+        throw new BackendError(
+          `${def.name}: backend '${backend.name}' has no kernel for primitive op '${def.name}'; ` +
+            `a backend must implement every op in requiredKernels()`,
+        );
+      }
+      if (ids.length !== outSpecs.length) {
+        throw new BackendError(
+          `${def.name}: backend '${backend.name}' returned ${ids.length} outputs, expected ${outSpecs.length}`,
+        );
+      }
+      outputs = outSpecs.map((s, i) => this.makeTensor(ids[i]!, s.shape, s.dtype, backend));
+    } else {
+      def.infer(inputs, attrs);
+      const unit = this.listeners.some((l) => l.recordsAsUnit?.(def.name) === true);
+      if (unit) this.recordingPaused++;
+      const scope = this.startScope();
+      let result: Tensor[] = [];
+      try {
+        result = def.compose(inputs, attrs);
+      } finally {
+        this.endScope(scope, result);
+        if (unit) this.recordingPaused--;
+      }
+      outputs = result;
+      if (!unit) return outputs;
+    }
+    if (this.recordingPaused === 0 && this.listeners.length > 0) {
+      const rec: OpRecord = { op: def.name, inputs, outputs, attrs };
+      for (const l of this.listeners) l.recordOp(rec);
+    }
+    return outputs;
+  }
+
+  private checkKernelLeak(
+    backend: Backend,
+    op: string,
+    before: number,
+    ids: readonly DataId[],
+    inputs: readonly TensorInfo[],
+  ): void {
+    const fresh = new Set(ids.filter((id) => !inputs.some((i) => i.dataId === id)));
+    const after = backend.memory().numBuffers;
+    if (after !== before + fresh.size) {
+      throw new BackendError(
+        `${op}: backend '${backend.name}' leaked buffers: ${after - before} new buffers for ${fresh.size} new outputs`,
+      );
+    }
+  }
+}
+
+function isDataIdArray(x: DataId | readonly DataId[]): x is readonly DataId[] {
+  return Array.isArray(x);
+}
+
+function concreteSpec(s: TensorSpec, fn: string): OutputSpec {
+  for (const d of s.shape) {
+    if (d === null) throw new TesseraError(`${fn}: output shape ${formatShape(s.shape)} is not fully known`);
+  }
+  return s as OutputSpec;
+}
+
+/** @internal */
+export function checkDTypeSupported(backend: Backend, dtype: DType, fn: string): void {
+  if (!backend.capabilities.dtypes.includes(dtype)) {
+    throw new BackendError(
+      `${fn}: backend '${backend.name}' does not support dtype ${dtype} (it supports ${backend.capabilities.dtypes.join(', ')})`,
+    );
+  }
+}
+
+/** Collects every tensor reachable in `x` (tensors, arrays, plain objects, Maps). @internal */
+export function collectTensors(x: unknown, out: Set<Tensor>): void {
+  if (x instanceof Tensor) out.add(x);
+  else if (Array.isArray(x)) for (const e of x) collectTensors(e, out);
+  else if (x instanceof Map) for (const e of x.values()) collectTensors(e, out);
+  else if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+    for (const e of Object.values(x)) collectTensors(e, out);
+  }
+}
+
+/** The engine instance. @internal */
+export const ENGINE: Engine = new Engine();
+
+/**
+ * Sets the backend that new tensors are created on and that ops with no tensor inputs use.
+ *
+ * @example
+ * ```ts
+ * import { createCpuBackend } from '@tessera/kernels-cpu';
+ * setBackend(await createCpuBackend());
+ * ```
+ */
+export function setBackend(backend: Backend): void {
+  if (backend === null || typeof backend !== 'object' || backend.specificationVersion !== 1) {
+    throw new BackendError(
+      `setBackend: expected a backend implementing specification version 1, got ${String(
+        (backend as { specificationVersion?: unknown } | null)?.specificationVersion,
+      )}`,
+    );
+  }
+  ENGINE.backend = backend;
+}
+
+/**
+ * The current backend. Throws a {@link BackendError} when none is set.
+ *
+ * @example
+ * ```ts
+ * getBackend().name; // 'cpu'
+ * ```
+ */
+export function getBackend(): Backend {
+  return ENGINE.requireBackend('getBackend');
+}
+
+/**
+ * Registers a listener that sees every eager op; returns a function that removes it.
+ * Autograd's tapes use this hook.
+ *
+ * @example
+ * ```ts
+ * const stop = addOpListener({ recordOp: (r) => console.log(r.op) });
+ * stop();
+ * ```
+ */
+export function addOpListener(listener: OpListener): () => void {
+  ENGINE.listeners = [...ENGINE.listeners, listener];
+  return () => {
+    ENGINE.listeners = ENGINE.listeners.filter((l) => l !== listener);
+  };
+}
+
+/**
+ * Runs `fn` with op recording paused: listeners (tapes) do not see its ops.
+ *
+ * @example
+ * ```ts
+ * const y = withoutRecording(() => exp(x)); // not on any tape
+ * ```
+ */
+export function withoutRecording<T>(fn: () => T): T {
+  ENGINE.recordingPaused++;
+  try {
+    return fn();
+  } finally {
+    ENGINE.recordingPaused--;
+  }
+}
+
+/**
+ * Installs a graph hook: until the returned function is called, ops build symbolic nodes.
+ * Used by `@tessera/graph`.
+ *
+ * @example
+ * ```ts
+ * const restore = setGraphHook(builder);
+ * try { buildModel(); } finally { restore(); }
+ * ```
+ */
+export function setGraphHook(hook: GraphHook): () => void {
+  ENGINE.graphHooks.push(hook);
+  return () => {
+    const i = ENGINE.graphHooks.lastIndexOf(hook);
+    if (i >= 0) ENGINE.graphHooks.splice(i, 1);
+  };
+}
+
+/**
+ * The graph hook in effect, if a graph is being built.
+ *
+ * @example
+ * ```ts
+ * if (activeGraphHook() !== undefined) console.log('building a graph');
+ * ```
+ */
+export function activeGraphHook(): GraphHook | undefined {
+  return ENGINE.graphHooks[ENGINE.graphHooks.length - 1];
+}
+
+/**
+ * Runs an op by definition: the single entry point of every op (used by core's op functions,
+ * by autograd and by graph sessions).
+ *
+ * @example
+ * ```ts
+ * const [y] = runOp(getOp('exp')!, [x], {});
+ * ```
+ */
+export function runOp(def: OpDef, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor[] {
+  return ENGINE.runOp(def, inputs, attrs);
+}
+
+/**
+ * Turns on a check after every kernel that the backend allocated exactly one buffer per new
+ * output (the conformance kit enables it). Returns the previous setting.
+ *
+ * @example
+ * ```ts
+ * setKernelLeakCheck(true);
+ * ```
+ */
+export function setKernelLeakCheck(on: boolean): boolean {
+  const prev = ENGINE.checkLeaks;
+  ENGINE.checkLeaks = on;
+  return prev;
+}
+
+/**
+ * Reports live tensors and bytes.
+ *
+ * @example
+ * ```ts
+ * const before = memory().numTensors;
+ * tidy(() => ones([3]).add(1));
+ * memory().numTensors === before; // true
+ * ```
+ */
+export function memory(): MemoryInfo {
+  const b = ENGINE.backend;
+  return {
+    numTensors: ENGINE.numTensors,
+    numDataBuffers: ENGINE.buffers.size,
+    numBytes: ENGINE.numBytes,
+    ...(b !== null ? { backend: b.memory() } : {}),
+  };
+}
+
+/**
+ * Copies a tensor to another backend explicitly (tensors never move silently).
+ *
+ * @example
+ * ```ts
+ * const onGpu = await toBackend(cpuTensor, gpuBackend);
+ * ```
+ */
+export async function toBackend(t: Tensor, backend: Backend): Promise<Tensor> {
+  if (ENGINE.isDisposed(t)) throw new DisposedError('toBackend: the tensor has been disposed');
+  const values = await t.backend.read(t.dataId);
+  checkDTypeSupported(backend, t.dtype, 'toBackend');
+  return ENGINE.makeTensor(backend.write(values, t.shape, t.dtype), t.shape, t.dtype, backend);
+}
+
+/** @internal */
+export function sizeOfShape(shape: Shape): number {
+  return sizeOf(shape);
+}

@@ -1,0 +1,9 @@
+/**
+ * Conformance cases for conv ops.
+ *
+ * @module
+ */
+import type { ConformanceCase } from '../index.js';
+
+/** Conformance cases for conv ops. */
+export const convCases: readonly ConformanceCase[] = [];

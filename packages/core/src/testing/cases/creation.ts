@@ -1,0 +1,9 @@
+/**
+ * Conformance cases for creation ops.
+ *
+ * @module
+ */
+import type { ConformanceCase } from '../index.js';
+
+/** Conformance cases for creation ops. */
+export const creationCases: readonly ConformanceCase[] = [];

@@ -1,0 +1,227 @@
+/**
+ * Variables: mutable, identity-keyed containers of a tensor value, updated with `assign`.
+ *
+ * @module
+ */
+import { assertDType, type DType } from './dtype.js';
+import { ENGINE } from './engine.js';
+import { DisposedError, DTypeError, ShapeError, ValueError } from './errors.js';
+import { toTensor } from './convert.js';
+import { isInitializer, glorotUniformInitializer, type Initializer } from './initializers.js';
+import { tidy } from './memory.js';
+import { add, cast, sub } from './ops/elementwise.js';
+import { formatShape, shapesEqual, checkShape } from './shape.js';
+import { Tensor, type TensorLike } from './tensor.js';
+
+/**
+ * Options of {@link variable} and the {@link Variable} constructor.
+ *
+ * @example
+ * ```ts
+ * const o: VariableOptions = { name: 'w', trainable: true, dtype: 'float32' };
+ * ```
+ */
+export interface VariableOptions {
+  /** A display name (also used by graph name scopes and checkpoints). Not a registry key. */
+  readonly name?: string;
+  /** Whether gradient functions and optimizers pick it up by default (default true). */
+  readonly trainable?: boolean;
+  /** Cast the initial value to this dtype. */
+  readonly dtype?: DType;
+}
+
+/**
+ * A mutable tensor: it can be used anywhere a tensor can (its current value), and its value is
+ * replaced with {@link Variable.assign}. Variables are identified by object identity; the name
+ * is only metadata, so two variables may share a name. Scopes (`tidy`) never dispose variables.
+ *
+ * @example
+ * ```ts
+ * const w = new Variable(tensor([1, 2]), { name: 'w' });
+ * w.assign(w.mul(2));
+ * w.dataSync(); // [2, 4]
+ * ```
+ */
+export class Variable extends Tensor {
+  /** The display name. */
+  readonly name: string;
+  /** Whether the variable is trainable. */
+  readonly trainable: boolean;
+
+  /** Creates a variable holding `initial` (copied by reference: tensors are immutable). */
+  constructor(initial: TensorLike, options: VariableOptions = {}) {
+    if (options.dtype !== undefined) assertDType(options.dtype, 'Variable');
+    const init = tidy(() => {
+      let t = toTensor(initial, 'Variable', 'initial');
+      if (options.dtype !== undefined && t.dtype !== options.dtype) t = cast(t, options.dtype);
+      return t;
+    });
+    if (init.isDisposed) throw new DisposedError('Variable: the initial value has been disposed');
+    if (init.isSymbolic) throw new ValueError('Variable: the initial value is a symbolic tensor; create graph variables inside graph.asDefault()');
+    super(init.dataId, init.shape, init.dtype, init.backend, ENGINE.nextId++);
+    this.name = options.name ?? 'Variable';
+    this.trainable = options.trainable ?? true;
+    this.kept = true;
+    ENGINE.adopt(this, false);
+    if (!(initial instanceof Tensor)) init.dispose();
+  }
+
+  /** Always true for variables. */
+  get isVariable(): true {
+    return true;
+  }
+
+  /**
+   * Replaces the value. The new value must have the variable's shape; numbers and arrays are
+   * converted to its dtype.
+   *
+   * @example
+   * ```ts
+   * const v = variable(0);
+   * v.assign(3);
+   * ```
+   */
+  assign(value: TensorLike): this {
+    if (this.isDisposed) throw new DisposedError(`assign: variable '${this.name}' has been disposed`);
+    const v = tidy(() => {
+      let t = value instanceof Tensor ? value : toTensor(value, 'assign', 'value', this.dtype);
+      if (!(value instanceof Tensor) && t.dtype !== this.dtype) t = cast(t, this.dtype);
+      return t;
+    });
+    if (v.dtype !== this.dtype) {
+      throw new DTypeError(`assign: variable '${this.name}' has dtype ${this.dtype}, the value has ${v.dtype}`);
+    }
+    if (!shapesEqual(v.shape, this.shape)) {
+      throw new ShapeError(
+        `assign: variable '${this.name}' has shape ${formatShape(this.shape)}, the value has ${formatShape(v.shape)}`,
+      );
+    }
+    if (v.backend !== this.backend) {
+      throw new ValueError(`assign: variable '${this.name}' lives on backend '${this.backend.name}', the value on '${v.backend.name}'`);
+    }
+    ENGINE.swapData(this, v.dataId);
+    if (!(value instanceof Tensor)) v.dispose();
+    return this;
+  }
+
+  /**
+   * Adds `delta` to the value.
+   *
+   * @example
+   * ```ts
+   * const step = variable(0, { dtype: 'int32', trainable: false });
+   * step.assignAdd(1);
+   * ```
+   */
+  assignAdd(delta: TensorLike): this {
+    tidy(() => {
+      this.assign(add(this, delta));
+    });
+    return this;
+  }
+
+  /**
+   * Subtracts `delta` from the value.
+   *
+   * @example
+   * ```ts
+   * w.assignSub(grad.mul(0.1));
+   * ```
+   */
+  assignSub(delta: TensorLike): this {
+    tidy(() => {
+      this.assign(sub(this, delta));
+    });
+    return this;
+  }
+
+  override toString(): string {
+    return `Variable '${this.name}' ${super.toString()}`;
+  }
+}
+
+/**
+ * Whether `x` is a {@link Variable}.
+ *
+ * @example
+ * ```ts
+ * isVariable(variable(1)); // true
+ * ```
+ */
+export function isVariable(x: unknown): x is Variable {
+  return x instanceof Variable;
+}
+
+/**
+ * Creates a {@link Variable}.
+ *
+ * @example
+ * ```ts
+ * const x = variable(1, { name: 'x' });
+ * const w = variable(zeros([3, 2]), { name: 'w', trainable: true });
+ * ```
+ */
+export function variable(initial: TensorLike, options: VariableOptions = {}): Variable {
+  return new Variable(initial, options);
+}
+
+/**
+ * Options of {@link getVariable}.
+ *
+ * @example
+ * ```ts
+ * const o: GetVariableOptions = { shape: [5, 5, 3, 20], initializer: truncatedNormalInitializer() };
+ * ```
+ */
+export interface GetVariableOptions {
+  /** The shape; required with an {@link Initializer}, optional (checked) with a value. */
+  readonly shape?: readonly number[];
+  /** The dtype (default float32, or the value's dtype). */
+  readonly dtype?: DType;
+  /** An initializer object, or the initial value itself (as TF's `initializer=3.0`). Default: Glorot uniform. */
+  readonly initializer?: Initializer | TensorLike;
+  /** Whether the variable is trainable (default true). */
+  readonly trainable?: boolean;
+}
+
+/**
+ * Creates a variable named `name`, TensorFlow `get_variable` style: from an initializer object
+ * and a shape, or from an initial value. In eager mode each call creates a new variable (names are
+ * metadata, not keys); graph mode adds `variableScope` reuse.
+ *
+ * @example
+ * ```ts
+ * const w = getVariable('w', { initializer: 3 }); // a float32 scalar holding 3
+ * const k = getVariable('conv_w0', { shape: [5, 5, 3, 20], initializer: truncatedNormalInitializer() });
+ * ```
+ */
+export function getVariable(name: string, options: GetVariableOptions = {}): Variable {
+  if (typeof name !== 'string' || name.length === 0) throw new ValueError('getVariable: name must be a non-empty string');
+  const { shape, dtype, initializer, trainable } = options;
+  if (shape !== undefined) checkShape(shape, `getVariable('${name}')`);
+  if (dtype !== undefined) assertDType(dtype, `getVariable('${name}')`);
+  const init = initializer ?? glorotUniformInitializer();
+  let value: Tensor;
+  if (isInitializer(init)) {
+    if (shape === undefined) {
+      throw new ValueError(`getVariable('${name}'): a shape is required when the initializer is an initializer object`);
+    }
+    value = init.create(shape, dtype ?? 'float32');
+  } else {
+    value = tidy(() => {
+      let t = toTensor(init, `getVariable('${name}')`, 'initializer');
+      if (typeof init === 'number' || (Array.isArray(init) && dtype === undefined)) {
+        if (t.dtype !== (dtype ?? 'float32')) t = cast(t, dtype ?? 'float32');
+      } else if (dtype !== undefined && t.dtype !== dtype) t = cast(t, dtype);
+      return t;
+    });
+    if (shape !== undefined && !shapesEqual(shape, value.shape)) {
+      throw new ShapeError(
+        `getVariable('${name}'): shape ${formatShape(shape)} does not match the initial value's shape ${formatShape(value.shape)}`,
+      );
+    }
+  }
+  const v = new Variable(value, { name, ...(trainable !== undefined ? { trainable } : {}) });
+  if (value !== init) value.dispose();
+  return v;
+}

@@ -1,0 +1,14 @@
+/**
+ * `@tessera/kernels-cpu`: the CPU backend of Tessera. It implements every primitive op over
+ * typed arrays and reads synchronously.
+ *
+ * ```ts
+ * import { setBackend, tensor } from '@tessera/core';
+ * import { createCpuBackend } from '@tessera/kernels-cpu';
+ * setBackend(await createCpuBackend());
+ * tensor([1, 2, 3]).mul(2).dataSync(); // Float32Array [2, 4, 6]
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './backend.js';
