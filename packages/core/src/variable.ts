@@ -6,7 +6,7 @@
 import { assertDType, type DType } from './dtype.js';
 import { ENGINE } from './engine.js';
 import { DisposedError, DTypeError, ShapeError, ValueError } from './errors.js';
-import { toTensor } from './convert.js';
+import { parseValues, toTensor } from './convert.js';
 import { isInitializer, glorotUniformInitializer, type Initializer } from './initializers.js';
 import { tidy } from './memory.js';
 import { add, cast, sub } from './ops/elementwise.js';
@@ -52,6 +52,11 @@ export class Variable extends Tensor {
   constructor(initial: TensorLike, options: VariableOptions = {}) {
     if (options.dtype !== undefined) assertDType(options.dtype, 'Variable');
     const init = tidy(() => {
+      if (!(initial instanceof Tensor) && options.dtype !== undefined && initial !== undefined && initial !== null) {
+        // convert plain values straight to the dtype (a float32 detour would lose float64 precision)
+        const p = parseValues(initial, undefined, options.dtype, 'Variable (argument initial)');
+        return ENGINE.fromValues(p.values, p.shape, p.dtype, 'Variable');
+      }
       let t = toTensor(initial, 'Variable', 'initial');
       if (options.dtype !== undefined && t.dtype !== options.dtype) t = cast(t, options.dtype);
       return t;
@@ -84,23 +89,28 @@ export class Variable extends Tensor {
   assign(value: TensorLike): this {
     if (this.isDisposed) throw new DisposedError(`assign: variable '${this.name}' has been disposed`);
     const v = tidy(() => {
-      let t = value instanceof Tensor ? value : toTensor(value, 'assign', 'value', this.dtype);
-      if (!(value instanceof Tensor) && t.dtype !== this.dtype) t = cast(t, this.dtype);
-      return t;
+      if (value instanceof Tensor) return value;
+      if (value === undefined || value === null) return toTensor(value, 'assign', 'value');
+      // plain values go straight to the variable's dtype
+      const p = parseValues(value, undefined, this.dtype, 'assign (argument value)');
+      return ENGINE.fromValues(p.values, p.shape, p.dtype, 'assign');
     });
-    if (v.dtype !== this.dtype) {
-      throw new DTypeError(`assign: variable '${this.name}' has dtype ${this.dtype}, the value has ${v.dtype}`);
+    try {
+      if (v.dtype !== this.dtype) {
+        throw new DTypeError(`assign: variable '${this.name}' has dtype ${this.dtype}, the value has ${v.dtype}`);
+      }
+      if (!shapesEqual(v.shape, this.shape)) {
+        throw new ShapeError(
+          `assign: variable '${this.name}' has shape ${formatShape(this.shape)}, the value has ${formatShape(v.shape)}`,
+        );
+      }
+      if (v.backend !== this.backend) {
+        throw new ValueError(`assign: variable '${this.name}' lives on backend '${this.backend.name}', the value on '${v.backend.name}'`);
+      }
+      ENGINE.swapData(this, v.dataId);
+    } finally {
+      if (!(value instanceof Tensor)) v.dispose();
     }
-    if (!shapesEqual(v.shape, this.shape)) {
-      throw new ShapeError(
-        `assign: variable '${this.name}' has shape ${formatShape(this.shape)}, the value has ${formatShape(v.shape)}`,
-      );
-    }
-    if (v.backend !== this.backend) {
-      throw new ValueError(`assign: variable '${this.name}' lives on backend '${this.backend.name}', the value on '${v.backend.name}'`);
-    }
-    ENGINE.swapData(this, v.dataId);
-    if (!(value instanceof Tensor)) v.dispose();
     return this;
   }
 
@@ -209,11 +219,13 @@ export function getVariable(name: string, options: GetVariableOptions = {}): Var
     value = init.create(shape, dtype ?? 'float32');
   } else {
     value = tidy(() => {
-      let t = toTensor(init, `getVariable('${name}')`, 'initializer');
-      if (typeof init === 'number' || (Array.isArray(init) && dtype === undefined)) {
-        if (t.dtype !== (dtype ?? 'float32')) t = cast(t, dtype ?? 'float32');
-      } else if (dtype !== undefined && t.dtype !== dtype) t = cast(t, dtype);
-      return t;
+      const fn = `getVariable('${name}')`;
+      if (init instanceof Tensor) return dtype !== undefined && init.dtype !== dtype ? cast(init, dtype) : init;
+      if (init === undefined || init === null) return toTensor(init, fn, 'initializer');
+      // plain values go straight to the target dtype (numbers and arrays default to float32)
+      const target = dtype ?? (typeof init === 'number' || Array.isArray(init) ? 'float32' : undefined);
+      const p = parseValues(init, undefined, target, `${fn} (argument initializer)`);
+      return ENGINE.fromValues(p.values, p.shape, p.dtype, fn);
     });
     if (shape !== undefined && !shapesEqual(shape, value.shape)) {
       throw new ShapeError(

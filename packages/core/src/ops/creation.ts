@@ -5,7 +5,7 @@
  */
 import { assertDType, isFloat, makeTypedArray, type DType } from '../dtype.js';
 import { ENGINE, runOp } from '../engine.js';
-import { ValueError } from '../errors.js';
+import { DTypeError, ValueError } from '../errors.js';
 import { defineComposite } from '../op.js';
 import { parseValues, toTensor } from '../convert.js';
 import { generatorFor } from '../random.js';
@@ -99,6 +99,7 @@ export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tenso
  */
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'ones');
+  assertDType(dtype, 'ones');
   return fill(shape, 1, dtype);
 }
 
@@ -161,6 +162,7 @@ export function range(start: number, stop?: number, step = 1, dtype: DType = 'fl
   }
   if (step === 0) throw new ValueError('range: step must not be 0');
   assertDType(dtype, 'range');
+  if (dtype === 'bool') throw new DTypeError('range: dtype bool is not supported (use float32, float64 or int32)');
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const v = makeTypedArray(dtype, n);
   for (let i = 0; i < n; i++) v[i] = start + i * step;
@@ -179,6 +181,7 @@ export function linspace(start: number, stop: number, num: number, dtype: DType 
   checkInteger(num, 'linspace', 'num', 0);
   if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new ValueError('linspace: start and stop must be finite numbers');
   assertDType(dtype, 'linspace');
+  if (dtype === 'bool') throw new DTypeError('linspace: dtype bool is not supported (use float32, float64 or int32)');
   const v = makeTypedArray(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) v[i] = i === num - 1 && num > 1 ? stop : start + i * step;
@@ -245,7 +248,10 @@ function normalParams(fn: string, o: NormalOptions): { mean: number; stddev: num
   const stddev = o.stddev ?? 1;
   if (!Number.isFinite(mean)) throw new ValueError(`${fn}: mean must be finite, got ${mean}`);
   if (!(stddev >= 0) || !Number.isFinite(stddev)) throw new ValueError(`${fn}: stddev must be a finite number >= 0, got ${stddev}`);
-  if (o.dtype !== undefined && !isFloat(o.dtype)) throw new ValueError(`${fn}: dtype must be float32 or float64, got ${o.dtype}`);
+  if (o.dtype !== undefined) {
+    assertDType(o.dtype, fn);
+    if (!isFloat(o.dtype)) throw new DTypeError(`${fn}: dtype must be float32 or float64, got ${o.dtype}`);
+  }
   return { mean, stddev };
 }
 
@@ -314,7 +320,7 @@ export function randomUniform(shape: readonly number[], options: UniformOptions 
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) {
     throw new ValueError(`randomUniform: need finite minval < maxval, got minval=${lo}, maxval=${hi}`);
   }
-  if (options.dtype === 'bool') throw new ValueError('randomUniform: dtype bool is not supported');
+  if (options.dtype === 'bool') throw new DTypeError('randomUniform: dtype bool is not supported (use float32, float64 or int32)');
   if (options.dtype === 'int32') {
     return randomFloat('randomUniform', shape, 'int32', options.seed, (r) => Math.floor(lo + (hi - lo) * r.uniform()));
   }
