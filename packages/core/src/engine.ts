@@ -9,7 +9,8 @@ import { bytesPerElement, type DType, type TypedArray } from './dtype.js';
 import { BackendError, DisposedError, TesseraError } from './errors.js';
 import type { OpDef, TensorSpec } from './op.js';
 import { formatShape, sizeOf, type Shape } from './shape.js';
-import { Tensor } from './tensor.js';
+import { Tensor, type TensorLike } from './tensor.js';
+import type { GetVariableOptions, Variable, VariableOptions } from './variable.js';
 
 /**
  * One executed op, as listeners see it: the op name, its inputs (variables appear as the
@@ -66,6 +67,20 @@ export interface GraphHook {
   buildOp(def: OpDef, inputs: readonly Tensor[], attrs: Attrs): Tensor[];
   /** Builds a constant node holding `values`. */
   constant(values: TypedArray, shape: Shape, dtype: DType): Tensor;
+  /** {@link variable} inside a graph: creates a graph variable (its value lives in a session). */
+  variable?(initial: TensorLike, options: VariableOptions): Variable;
+  /** {@link getVariable} inside a graph: creates or reuses a graph variable (variable scopes). */
+  getVariable?(name: string, options: GetVariableOptions): Variable;
+  /**
+   * Symbolic gradients of `ys` with respect to `xs` (`null` for an unconnected `x`), seeded with
+   * `gradYs`. Autograd's `gradients()` and optimizers call it in graph mode.
+   */
+  gradients?(ys: readonly Tensor[], xs: readonly Tensor[], gradYs?: readonly (Tensor | null | undefined)[]): (Tensor | null)[];
+  /**
+   * One op that runs all of `deps` (for example the results of `variable.assign(...)`): an
+   * optimizer's train op in graph mode.
+   */
+  group?(deps: readonly Tensor[], name?: string): Tensor;
 }
 
 /**
@@ -108,7 +123,8 @@ export class Engine {
   readonly buffers: Map<DataId, BufferRecord> = new Map();
   readonly scopes: Scope[] = [];
   listeners: OpListener[] = [];
-  graphHooks: GraphHook[] = [];
+  /** Installed graph hooks, innermost last; a `null` hook suspends graph building. */
+  graphHooks: { readonly hook: GraphHook | null }[] = [];
   recordingPaused = 0;
   numTensors = 0;
   numBytes = 0;
@@ -205,8 +221,8 @@ export class Engine {
 
   /** Writes host values to the current backend (or a graph constant while building a graph). */
   fromValues(values: TypedArray, shape: Shape, dtype: DType, fn: string): Tensor {
-    const hook = this.graphHooks[this.graphHooks.length - 1];
-    if (hook !== undefined) return hook.constant(values, shape, dtype);
+    const hook = this.graphHooks[this.graphHooks.length - 1]?.hook;
+    if (hook !== undefined && hook !== null) return hook.constant(values, shape, dtype);
     const backend = this.requireBackend(fn);
     checkDTypeSupported(backend, dtype, fn);
     return this.makeTensor(backend.write(values, shape, dtype), shape, dtype, backend);
@@ -237,8 +253,8 @@ export class Engine {
 
   /** Dispatches an op: graph hook, fused or primitive kernel, or composition; then listeners. */
   runOp(def: OpDef, inputs: readonly Tensor[], attrs: Attrs): Tensor[] {
-    const hook = this.graphHooks[this.graphHooks.length - 1];
-    if (hook !== undefined) return hook.buildOp(def, inputs, attrs);
+    const hook = this.graphHooks[this.graphHooks.length - 1]?.hook;
+    if (hook !== undefined && hook !== null) return hook.buildOp(def, inputs, attrs);
     let backend: Backend | null = null;
     for (let i = 0; i < inputs.length; i++) {
       const t = inputs[i]!;
@@ -432,7 +448,8 @@ export function withoutRecording<T>(fn: () => T): T {
 
 /**
  * Installs a graph hook: until the returned function is called, ops build symbolic nodes.
- * Used by `@tessera/graph`.
+ * `null` suspends the hooks installed before it (ops run eagerly again; a graph session runs
+ * its kernels this way). Used by `@tessera/graph`.
  *
  * @example
  * ```ts
@@ -440,10 +457,11 @@ export function withoutRecording<T>(fn: () => T): T {
  * try { buildModel(); } finally { restore(); }
  * ```
  */
-export function setGraphHook(hook: GraphHook): () => void {
-  ENGINE.graphHooks.push(hook);
+export function setGraphHook(hook: GraphHook | null): () => void {
+  const entry = { hook };
+  ENGINE.graphHooks.push(entry);
   return () => {
-    const i = ENGINE.graphHooks.lastIndexOf(hook);
+    const i = ENGINE.graphHooks.lastIndexOf(entry);
     if (i >= 0) ENGINE.graphHooks.splice(i, 1);
   };
 }
@@ -457,7 +475,7 @@ export function setGraphHook(hook: GraphHook): () => void {
  * ```
  */
 export function activeGraphHook(): GraphHook | undefined {
-  return ENGINE.graphHooks[ENGINE.graphHooks.length - 1];
+  return ENGINE.graphHooks[ENGINE.graphHooks.length - 1]?.hook ?? undefined;
 }
 
 /**

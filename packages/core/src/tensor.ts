@@ -91,7 +91,7 @@ export class Tensor {
   private checkReadable(fn: string): void {
     if (this.isSymbolic) {
       throw new UnsupportedError(
-        `${fn}: the value of a symbolic tensor is not known while the graph is built; fetch it with session.run()`,
+        `${fn}: the value of a symbolic tensor is not known while the graph is built; fetch it with session.run(), and use cond() / whileLoop() to branch or loop on it`,
       );
     }
     if (ENGINE.isDisposed(this)) {
@@ -211,9 +211,18 @@ export class Tensor {
 
   /**
    * Converts a one-element eager tensor to a number (so comparisons such as `x >= 0` work);
-   * throws for larger tensors, whose truth value is ambiguous.
+   * throws for larger tensors, whose truth value is ambiguous, and for symbolic graph tensors,
+   * whose value is not known while the graph is built (use `cond()` / `whileLoop()` there).
    */
   [Symbol.toPrimitive](hint: string): number | string {
+    if (this.isSymbolic) {
+      throw new UnsupportedError(
+        `a symbolic tensor (shape ${formatShape(this.shape)}, dtype ${this.dtype}) was used as a number, boolean or string ` +
+          `(as in \`if (x >= 0)\`, \`+x\` or \`\${x}\`), but its value is not known while the graph is being built. ` +
+          `Use cond(pred, trueFn, falseFn) to choose between computations by a tensor's value, and whileLoop(condFn, bodyFn, loopVars) ` +
+          `for loops; to see a value, fetch the tensor with session.run()`,
+      );
+    }
     if (hint === 'string') return this.toString();
     this.checkReadable('Tensor to number conversion');
     if (this.size !== 1) {

@@ -4,7 +4,7 @@
  * @module
  */
 import { assertDType, type DType } from './dtype.js';
-import { ENGINE } from './engine.js';
+import { activeGraphHook, ENGINE } from './engine.js';
 import { DisposedError, DTypeError, ShapeError, ValueError } from './errors.js';
 import { parseValues, toTensor } from './convert.js';
 import { isInitializer, glorotUniformInitializer, type Initializer } from './initializers.js';
@@ -62,12 +62,18 @@ export class Variable extends Tensor {
       return t;
     });
     if (init.isDisposed) throw new DisposedError('Variable: the initial value has been disposed');
-    if (init.isSymbolic) throw new ValueError('Variable: the initial value is a symbolic tensor; create graph variables inside graph.asDefault()');
+    // Graph variables (subclasses from @tessera/graph) start from a symbolic value and own no buffer.
+    const symbolic = init.isSymbolic;
+    if (symbolic && new.target === Variable) {
+      throw new ValueError(
+        'Variable: the initial value is a symbolic tensor; inside graph.asDefault() create graph variables with variable() or getVariable()',
+      );
+    }
     super(init.dataId, init.shape, init.dtype, init.backend, ENGINE.nextId++);
     this.name = options.name ?? 'Variable';
     this.trainable = options.trainable ?? true;
     this.kept = true;
-    ENGINE.adopt(this, false);
+    if (!symbolic) ENGINE.adopt(this, false);
     if (!(initial instanceof Tensor)) init.dispose();
   }
 
@@ -163,7 +169,8 @@ export function isVariable(x: unknown): x is Variable {
 }
 
 /**
- * Creates a {@link Variable}.
+ * Creates a {@link Variable}. Inside a graph (`graph.asDefault()`), it creates a graph variable
+ * whose value lives in each session.
  *
  * @example
  * ```ts
@@ -172,6 +179,8 @@ export function isVariable(x: unknown): x is Variable {
  * ```
  */
 export function variable(initial: TensorLike, options: VariableOptions = {}): Variable {
+  const hook = activeGraphHook();
+  if (hook?.variable !== undefined) return hook.variable(initial, options);
   return new Variable(initial, options);
 }
 
@@ -197,7 +206,8 @@ export interface GetVariableOptions {
 /**
  * Creates a variable named `name`, TensorFlow `get_variable` style: from an initializer object
  * and a shape, or from an initial value. In eager mode each call creates a new variable (names are
- * metadata, not keys); graph mode adds `variableScope` reuse.
+ * metadata, not keys). Inside a graph (`graph.asDefault()`), it creates a graph variable with
+ * TensorFlow's `variableScope` reuse rules.
  *
  * @example
  * ```ts
@@ -207,6 +217,8 @@ export interface GetVariableOptions {
  */
 export function getVariable(name: string, options: GetVariableOptions = {}): Variable {
   if (typeof name !== 'string' || name.length === 0) throw new ValueError('getVariable: name must be a non-empty string');
+  const hook = activeGraphHook();
+  if (hook?.getVariable !== undefined) return hook.getVariable(name, options);
   const { shape, dtype, initializer, trainable } = options;
   if (shape !== undefined) checkShape(shape, `getVariable('${name}')`);
   if (dtype !== undefined) assertDType(dtype, `getVariable('${name}')`);
