@@ -100,7 +100,9 @@ export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tenso
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   checkShape(shape, 'ones');
   assertDType(dtype, 'ones');
-  return fill(shape, 1, dtype);
+  const v = makeTypedArray(dtype, sizeOf(shape));
+  v.fill(1);
+  return ENGINE.fromValues(v, [...shape], dtype, 'ones');
 }
 
 const zerosLikeOp = defineComposite({
