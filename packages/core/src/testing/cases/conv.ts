@@ -307,6 +307,8 @@ const convConfigs: readonly ConvConfig[] = [
   { name: 'even filter, SAME, stride 2 (asymmetric padding)', x: [1, 8, 7, 2], f: [4, 4, 2, 2], opts: { strides: 2, padding: 'SAME' } },
   { name: 'channels not multiples of 4 (7 -> 9), SAME', x: [2, 5, 6, 7], f: [3, 3, 7, 9], opts: { padding: 'SAME' } },
   { name: 'stride larger than the filter', x: [1, 9, 10, 2], f: [2, 2, 2, 3], opts: { strides: [3, 4] } },
+  { name: 'first MNIST layer shape: 28x28, 5x5, 1 -> 4 channels, SAME', x: [2, 28, 28, 1], f: [5, 5, 1, 4], opts: { padding: 'SAME' } },
+  { name: 'deeper layer shape: 5x5, 8 -> 16 channels, SAME', x: [2, 10, 10, 8], f: [5, 5, 8, 16], opts: { padding: 'SAME' } },
 ];
 
 function convConfigCases(): ConformanceCase[] {
