@@ -155,7 +155,8 @@ export function broadcastShapes(fn: string, ...shapes: PartialShape[]): (number 
 }
 
 /**
- * Normalizes one axis for a tensor of rank `rank` (negative counts from the end). Throws a
+ * Normalizes one axis for a tensor of rank `rank` (negative counts from the end; a scalar
+ * accepts 0 and -1, meaning the whole tensor). Throws a
  * {@link ValueError} naming `fn` when out of range.
  *
  * @example
@@ -167,7 +168,8 @@ export function normalizeAxis(axis: number, rank: number, fn: string): number {
   if (typeof axis !== 'number' || !Number.isInteger(axis)) {
     throw new ValueError(`${fn}: axis must be an integer, got ${String(axis)}`);
   }
-  if (axis < -rank || axis >= Math.max(rank, 1) || (rank === 0 && axis !== 0 && axis !== -1)) {
+  if (rank === 0 && (axis === 0 || axis === -1)) return 0;
+  if (axis < -rank || axis >= rank) {
     throw new ValueError(`${fn}: axis ${axis} is out of range for a tensor of rank ${rank} (valid: ${-rank} to ${rank - 1})`);
   }
   return axis < 0 ? axis + rank : axis;
