@@ -279,6 +279,20 @@ function normalizePool(o: PoolOptions | Attrs | undefined, fn: string): NormPool
   return { filterSize, strides, padding: normalizePadding(opts['padding'], fn) };
 }
 
+/** Rejects option keys a public function does not know (a typo such as `stride` would otherwise be ignored). */
+function checkOptionKeys(o: unknown, allowed: readonly string[], fn: string): void {
+  if (o === undefined || o === null || typeof o !== 'object' || Array.isArray(o)) return;
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) {
+      throw new ValueError(`${fn}: unknown option '${k}' (valid options: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+const CONV_KEYS = ['strides', 'padding', 'dilations'] as const;
+const TRANSPOSE_KEYS = ['strides', 'padding'] as const;
+const POOL_KEYS = ['filterSize', 'strides', 'padding'] as const;
+
 function checkShapeArg(s: unknown, fn: string, what: string): number[] {
   if (
     !Array.isArray(s) ||
@@ -762,6 +776,7 @@ const avgPoolGradOp = definePrimitive({
  */
 export function conv2d(x: TensorLike, filter: TensorLike, options?: Conv2DOptions): Tensor {
   const fn = 'conv2d';
+  checkOptionKeys(options, CONV_KEYS, fn);
   const n = normalizeConv(options, fn);
   return runOp(conv2dOp, [toTensor(x, fn, 'x'), toTensor(filter, fn, 'filter')], convAttrs(n))[0]!;
 }
@@ -777,6 +792,7 @@ export function conv2d(x: TensorLike, filter: TensorLike, options?: Conv2DOption
  */
 export function conv2dBackpropInput(dy: TensorLike, filter: TensorLike, inputShape: readonly number[], options?: Conv2DOptions): Tensor {
   const fn = 'conv2dBackpropInput';
+  checkOptionKeys(options, CONV_KEYS, fn);
   const n = normalizeConv(options, fn);
   const shape = checkShapeArg(inputShape, fn, 'inputShape');
   return runOp(conv2dBackpropInputOp, [toTensor(dy, fn, 'dy'), toTensor(filter, fn, 'filter')], {
@@ -795,6 +811,7 @@ export function conv2dBackpropInput(dy: TensorLike, filter: TensorLike, inputSha
  */
 export function conv2dBackpropFilter(x: TensorLike, dy: TensorLike, filterShape: readonly number[], options?: Conv2DOptions): Tensor {
   const fn = 'conv2dBackpropFilter';
+  checkOptionKeys(options, CONV_KEYS, fn);
   const n = normalizeConv(options, fn);
   const shape = checkShapeArg(filterShape, fn, 'filterShape');
   return runOp(conv2dBackpropFilterOp, [toTensor(x, fn, 'x'), toTensor(dy, fn, 'dy')], {
@@ -821,6 +838,7 @@ export function conv2dTranspose(
   options?: Omit<Conv2DOptions, 'dilations'>,
 ): Tensor {
   const fn = 'conv2dTranspose';
+  checkOptionKeys(options, TRANSPOSE_KEYS, fn);
   const n = normalizeConv(options, fn, false);
   const shape = checkShapeArg(outputShape, fn, 'outputShape');
   return runOp(conv2dTransposeOp, [toTensor(x, fn, 'x'), toTensor(filter, fn, 'filter')], {
@@ -842,6 +860,7 @@ export function conv2dTranspose(
  */
 export function depthwiseConv2d(x: TensorLike, filter: TensorLike, options?: Conv2DOptions): Tensor {
   const fn = 'depthwiseConv2d';
+  checkOptionKeys(options, CONV_KEYS, fn);
   const n = normalizeConv(options, fn);
   return runOp(depthwiseConv2dOp, [toTensor(x, fn, 'x'), toTensor(filter, fn, 'filter')], convAttrs(n))[0]!;
 }
@@ -861,6 +880,7 @@ export function depthwiseConv2dBackpropInput(
   options?: Conv2DOptions,
 ): Tensor {
   const fn = 'depthwiseConv2dBackpropInput';
+  checkOptionKeys(options, CONV_KEYS, fn);
   const n = normalizeConv(options, fn);
   const shape = checkShapeArg(inputShape, fn, 'inputShape');
   return runOp(depthwiseConv2dBackpropInputOp, [toTensor(dy, fn, 'dy'), toTensor(filter, fn, 'filter')], {
@@ -884,6 +904,7 @@ export function depthwiseConv2dBackpropFilter(
   options?: Conv2DOptions,
 ): Tensor {
   const fn = 'depthwiseConv2dBackpropFilter';
+  checkOptionKeys(options, CONV_KEYS, fn);
   const n = normalizeConv(options, fn);
   const shape = checkShapeArg(filterShape, fn, 'filterShape');
   return runOp(depthwiseConv2dBackpropFilterOp, [toTensor(x, fn, 'x'), toTensor(dy, fn, 'dy')], {
@@ -903,6 +924,7 @@ export function depthwiseConv2dBackpropFilter(
  */
 export function maxPool(x: TensorLike, options: PoolOptions): Tensor {
   const fn = 'maxPool';
+  checkOptionKeys(options, POOL_KEYS, fn);
   const n = normalizePool(options, fn);
   return runOp(maxPoolOp, [toTensor(x, fn, 'x')], poolAttrs(n))[0]!;
 }
@@ -919,6 +941,7 @@ export function maxPool(x: TensorLike, options: PoolOptions): Tensor {
  */
 export function maxPoolGrad(dy: TensorLike, x: TensorLike, options: PoolOptions): Tensor {
   const fn = 'maxPoolGrad';
+  checkOptionKeys(options, POOL_KEYS, fn);
   const n = normalizePool(options, fn);
   return runOp(maxPoolGradOp, [toTensor(dy, fn, 'dy'), toTensor(x, fn, 'x')], poolAttrs(n))[0]!;
 }
@@ -933,6 +956,7 @@ export function maxPoolGrad(dy: TensorLike, x: TensorLike, options: PoolOptions)
  */
 export function avgPool(x: TensorLike, options: PoolOptions): Tensor {
   const fn = 'avgPool';
+  checkOptionKeys(options, POOL_KEYS, fn);
   const n = normalizePool(options, fn);
   return runOp(avgPoolOp, [toTensor(x, fn, 'x')], poolAttrs(n))[0]!;
 }
@@ -948,6 +972,7 @@ export function avgPool(x: TensorLike, options: PoolOptions): Tensor {
  */
 export function avgPoolGrad(dy: TensorLike, inputShape: readonly number[], options: PoolOptions): Tensor {
   const fn = 'avgPoolGrad';
+  checkOptionKeys(options, POOL_KEYS, fn);
   const n = normalizePool(options, fn);
   const shape = checkShapeArg(inputShape, fn, 'inputShape');
   return runOp(avgPoolGradOp, [toTensor(dy, fn, 'dy')], { ...poolAttrs(n), inputShape: shape })[0]!;

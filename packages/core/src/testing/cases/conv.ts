@@ -636,7 +636,7 @@ function transposeCases(): ConformanceCase[] {
       ctx.expectThrows(
         () => conv2dTranspose(x, f, [1, 4, 4, 1], { strides: 2, dilations: 2 } as Conv2DOptions),
         ValueError,
-        /conv2dTranspose: dilations/,
+        /conv2dTranspose: unknown option 'dilations'/,
       );
     },
   });
@@ -928,6 +928,9 @@ function errorCases(): ConformanceCase[] {
       bad({ padding: [[0.5, 1], [0, 0]] }, /conv2d: padding must be/);
       bad({ padding: [[1, 0], [1, 1], [1, 1], [0, 0]] }, /conv2d: padding .* pads the batch or channel dimension/);
       bad({ padding: [[0, 0], [1, 1], [1, 1], [0, 2]] }, /pads the batch or channel dimension/);
+      bad({ stride: 2 }, /conv2d: unknown option 'stride' \(valid options: strides, padding, dilations\)/);
+      bad(5, /conv2d: options must be an object/);
+      ctx.expectThrows(() => maxPool(x, { filterSize: 2, dilations: 2 } as PoolOptions), ValueError, /maxPool: unknown option 'dilations'/);
     },
   });
   out.push({
