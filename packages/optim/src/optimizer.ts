@@ -618,17 +618,19 @@ export abstract class Optimizer {
     const { value, grads } = this.valueAndGradients(fn, loss, options.varList);
     const owned = new Set<Tensor>();
     for (const [g] of grads) if (g !== null && g !== value && !isVariable(g)) owned.add(g);
-    let result: Tensor | undefined;
+    // A loss that is a variable itself is returned as a snapshot taken before the update.
+    const result = isVariable(value) ? identity(value) : value;
+    let ok = false;
     try {
       if (grads.length === 0) {
         throw new ValueError(`${fn}: no variables to optimize: the loss used no trainable variables; pass varList`);
       }
       this.applyChecked(fn, this.checkPairs(fn, grads), globalStep);
-      result = isVariable(value) ? identity(value) : value;
+      ok = true;
       return result;
     } finally {
       for (const g of owned) g.dispose();
-      if (result === undefined && !isVariable(value)) value.dispose();
+      if (!ok) result.dispose();
     }
   }
 

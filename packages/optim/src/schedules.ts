@@ -26,6 +26,7 @@ import {
   scalar,
   sub,
   Tensor,
+  tidy,
   ValueError,
   where,
   type DType,
@@ -135,7 +136,7 @@ function make(
 ): BuiltinSchedule {
   const schedule = (step: number): number => f(checkStep(fn, step));
   return Object.assign(schedule, {
-    tensor: (step: Tensor, dtype: DType = 'float32'): Tensor => t(stepTensor(fn, step, dtype), dtype),
+    tensor: (step: Tensor, dtype: DType = 'float32'): Tensor => tidy(() => t(stepTensor(fn, step, dtype), dtype)),
     config,
   });
 }
@@ -311,12 +312,13 @@ export function linearWarmup(warmupSteps: number, target: LearningRate): Learnin
   if (targetTensor === undefined || targetConfig === undefined) return schedule;
   const tt = targetTensor;
   return Object.assign(schedule, {
-    tensor: (step: Tensor, dtype: DType = 'float32'): Tensor => {
-      const s = stepTensor(fn, step, dtype);
-      const warm = div(mul(add(s, 1), r0), warmupSteps);
-      const after = tt(maximum(sub(s, warmupSteps), 0), dtype);
-      return where(less(s, warmupSteps), warm, after);
-    },
+    tensor: (step: Tensor, dtype: DType = 'float32'): Tensor =>
+      tidy(() => {
+        const s = stepTensor(fn, step, dtype);
+        const warm = div(mul(add(s, 1), r0), warmupSteps);
+        const after = tt(maximum(sub(s, warmupSteps), 0), dtype);
+        return where(less(s, warmupSteps), warm, after);
+      }),
     config: { kind: fn, warmupSteps, target: targetConfig } as const,
   });
 }

@@ -21,6 +21,7 @@ export function describe(x: unknown): string {
   if (isVariable(x)) return `variable '${x.name}' of shape ${formatShape(x.shape)}`;
   if (x instanceof Tensor) return `a ${x.dtype} tensor of shape ${formatShape(x.shape)}`;
   if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
   if (Array.isArray(x)) return 'an array';
   if (typeof x === 'function') return 'a function';
   if (typeof x === 'object') return 'an object';
