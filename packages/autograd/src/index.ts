@@ -37,3 +37,9 @@ export {
 } from './functions.js';
 export { GradientTape, type GradientTapeOptions, type TapeGradientOptions } from './gradient-tape.js';
 export { customGradient, stopGradient, type CustomGradientResult } from './custom.js';
+export {
+  checkGradients,
+  type CheckGradientsOptions,
+  type GradientCheckReport,
+  type InputGradientCheck,
+} from './check.js';
