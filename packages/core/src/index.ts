@@ -49,3 +49,4 @@ export * from './ops/linalg.js';
 export * from './ops/conv.js';
 export * from './ops/shape.js';
 export * from './ops/nn.js';
+export * from './io/safetensors.js';
