@@ -61,7 +61,7 @@ export interface InputGradientCheck {
   readonly shape: readonly number[];
   /** Whether it was checked (integer and bool inputs are not). */
   readonly checked: boolean;
-  /** The analytic gradient (zeros when autograd returned `null`). */
+  /** The analytic gradient of `sum(f(...) * weights)` (zeros when autograd returned `null`). */
   readonly analytic: Float64Array;
   /** The finite-difference gradient. */
   readonly numeric: Float64Array;
@@ -91,6 +91,11 @@ export interface GradientCheckReport {
   readonly inputs: readonly InputGradientCheck[];
   /** A one-line summary (names the worst element on failure). */
   readonly message: string;
+  /**
+   * The fixed random weights `w` (flat, in the result's shape): the gradients compared are those
+   * of `sum(f(...inputs) * w)`.
+   */
+  readonly weights: Float64Array;
 }
 
 function rng(seed: number): () => number {
@@ -250,7 +255,7 @@ export async function checkGradients(
     const message = ok
       ? `checkGradients: all gradients match finite differences (largest error ${maxError.toPrecision(3)} of tolerance, ${dtype})`
       : `checkGradients: gradients disagree with finite differences at ${worstText}`;
-    const report: GradientCheckReport = { ok, maxError, dtype, inputs: results, message };
+    const report: GradientCheckReport = { ok, maxError, dtype, inputs: results, message, weights: wv };
     if (!ok && options.throwOnFailure !== false) throw new GradientCheckError(message, report);
     return report;
   } finally {

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { DTypeError, isFloat, Tensor, ValueError, Variable } from '@tessera/core';
+import { DTypeError, isFloat, Tensor, ValueError, Variable, zeros } from '@tessera/core';
 import { backpropagate } from './backprop.js';
 import { describe } from './functions.js';
-import { Tape } from './tape.js';
+import { canonical, Tape } from './tape.js';
 
 /**
  * Options of {@link GradientTape}.
@@ -221,13 +221,22 @@ export class GradientTape {
     this.used = true;
     try {
       for (const t of targets as Tensor[]) this.tape.noteAccess(t);
+      // Only watched tensors and tensors the tape computed from them have gradients (as in
+      // TensorFlow); other sources are unconnected.
+      const sourceList = (srcs as Tensor[]).map(canonical);
+      const watched = sourceList.map((t) => this.tape.tracked.has(t));
       const grads = this.tape.paused_(() =>
-        backpropagate(this.tape.nodes, targets as Tensor[], dys, srcs as Tensor[], {
+        backpropagate(this.tape.nodes, (targets as Tensor[]).map(canonical), dys, sourceList.filter((_, i) => watched[i]), {
           caller: fn,
           ...(options.unconnectedGradients !== undefined ? { unconnectedGradients: options.unconnectedGradients } : {}),
         }),
       );
-      return single ? grads[0]! : grads;
+      let k = 0;
+      const all = sourceList.map((t, i) => {
+        if (watched[i]) return grads[k++]!;
+        return options.unconnectedGradients === 'zero' && isFloat(t.dtype) ? zeros(t.shape, t.dtype) : null;
+      });
+      return single ? all[0]! : all;
     } finally {
       if (!this.persistent) this.tape.release();
     }
@@ -254,7 +263,7 @@ export class GradientTape {
 
   private checkOpen(what: string): void {
     if (this.tape.isReleased) {
-      throw new ValueError(`GradientTape.${what}: the tape has been ${this.used ? 'used (it is not persistent)' : 'disposed'}`);
+      throw new ValueError(`GradientTape.${what}: the tape has been ${this.used && !this.persistent ? 'used (it is not persistent)' : 'disposed'}`);
     }
   }
 }

@@ -36,6 +36,7 @@ export {
   type GradientOptions,
 } from './functions.js';
 export { GradientTape, type GradientTapeOptions, type TapeGradientOptions } from './gradient-tape.js';
+export { gradients } from './symbolic.js';
 export { customGradient, stopGradient, type CustomGradientResult } from './custom.js';
 export {
   checkGradients,
