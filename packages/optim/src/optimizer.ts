@@ -5,6 +5,7 @@
  */
 import { valueAndVariableGradients } from '@tessera/autograd';
 import {
+  activeGraphHook,
   cast,
   DisposedError,
   DTypeError,
@@ -23,6 +24,7 @@ import {
   variable,
   withoutRecording,
   type DType,
+  type GraphHook,
   type Shape,
   type Variable,
 } from '@tessera/core';
@@ -32,7 +34,8 @@ import { checkLearningRate, describe } from './util.js';
 
 /**
  * A loss for eager mode: a function that computes a scalar float tensor from variables. The
- * optimizer calls it under a gradient tape.
+ * optimizer calls it under a gradient tape. (In graph mode the loss is the symbolic tensor
+ * itself.)
  *
  * @example
  * ```ts
@@ -253,6 +256,18 @@ function checkGlobalStep(fn: string, globalStep: unknown): Variable | undefined 
   return globalStep;
 }
 
+/** A graph hook that can also list the graph's trainable variables (optional). */
+type GraphHookWithVariables = GraphHook & { trainableVariables?(): Variable[] };
+
+function isSymbolicTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor && x.isSymbolic;
+}
+
+function collect(out: Tensor[], r: Tensor | readonly Tensor[] | void): void {
+  if (r instanceof Tensor) out.push(r);
+  else if (Array.isArray(r)) for (const t of r as readonly Tensor[]) if (t instanceof Tensor) out.push(t);
+}
+
 function decodeValue(v: unknown): number {
   if (typeof v === 'number') return v;
   if (v === 'NaN') return NaN;
@@ -316,7 +331,16 @@ function stateTensor(value: unknown, shape: Shape, dtype: DType, what: string): 
  * composite op each (`adamUpdate`, ...), which a backend may replace with a fused kernel.
  *
  * **State**: {@link Optimizer.getState} / {@link Optimizer.setState} save and restore
- * everything needed to resume training bit for bit. {@link Optimizer.dispose} frees the slots.
+ * everything needed to resume training bit for bit (eager mode). {@link Optimizer.dispose} frees
+ * the slots.
+ *
+ * **Graph mode** (inside `graph.asDefault(...)`, see `@tessera/graph`): the same code builds
+ * nodes. `loss` is the symbolic loss tensor rather than a function, gradients come from the
+ * graph's symbolic `gradients`, slots are graph variables (initialized with the graph's other
+ * variables), and `applyGradients` / `minimize` return the train op to fetch with
+ * `session.run`: one op grouping every assignment of the step. Without `varList`, the graph's
+ * trainable variables are optimized. A learning-rate schedule needs `globalStep` there (the
+ * optimizer's own count only exists in eager mode).
  *
  * **Custom optimizers** subclass it and implement {@link Optimizer.applyDense} (and, for slots,
  * {@link Optimizer.slotInitialValues}). Sign-SGD, which moves each weight by the learning rate
@@ -327,8 +351,8 @@ function stateTensor(value: unknown, shape: Shape, dtype: DType, what: string): 
  *   constructor(learningRate: LearningRate) {
  *     super(learningRate, 'SignSGDOptimizer');
  *   }
- *   protected override applyDense(gradient: Tensor, variable: Variable, _slots: {}, lr: Tensor): void {
- *     variable.assign(variable.sub(sign(gradient).mul(lr)));
+ *   protected override applyDense(gradient: Tensor, variable: Variable, _slots: {}, lr: Tensor): Tensor {
+ *     return variable.assign(variable.sub(sign(gradient).mul(lr)));
  *   }
  * }
  * ```
@@ -448,7 +472,8 @@ export abstract class Optimizer {
    * variables the loss used, in order of first use). In eager mode `loss` is a function that
    * returns a scalar float tensor. Returns `[gradient, variable]` pairs in `varList` order, with
    * `null` for a variable the loss does not depend on; the gradients are new tensors the caller
-   * owns.
+   * owns. In graph mode `loss` is the symbolic loss and the gradients are symbolic (default
+   * `varList`: the graph's trainable variables).
    *
    * @example
    * ```ts
@@ -457,10 +482,35 @@ export abstract class Optimizer {
    * dispose(pairs.map((p) => p[0]));
    * ```
    */
-  computeGradients(loss: LossFunction, options: ComputeGradientsOptions = {}): Array<[Tensor | null, Variable]> {
-    const { value, grads } = this.valueAndGradients(`${this.name}.computeGradients`, loss, options.varList);
+  computeGradients(loss: LossFunction | Tensor, options: ComputeGradientsOptions = {}): Array<[Tensor | null, Variable]> {
+    const fn = `${this.name}.computeGradients`;
+    if (isSymbolicTensor(loss)) return this.symbolicGradients(fn, loss, options.varList);
+    const { value, grads } = this.valueAndGradients(fn, loss, options.varList);
     if (!isVariable(value) && !grads.some(([g]) => g === value)) value.dispose();
     return grads;
+  }
+
+  private symbolicGradients(fn: string, loss: Tensor, varList: readonly Variable[] | undefined): Array<[Tensor | null, Variable]> {
+    const hook = activeGraphHook() as GraphHookWithVariables | undefined;
+    if (hook?.gradients === undefined) {
+      throw new ValueError(`${fn}: the loss is a symbolic graph tensor; build the train op inside graph.asDefault(...)`);
+    }
+    if (!loss.shape.every((d) => d === 1)) {
+      throw new ShapeError(
+        `${fn}: the loss must be a scalar, got a tensor of shape ${formatShape(loss.shape)}; reduce it first, e.g. with mean() or sum()`,
+      );
+    }
+    if (!isFloat(loss.dtype)) throw new DTypeError(`${fn}: the loss must be a float32 or float64 scalar, got dtype ${loss.dtype}`);
+    let vars: Variable[];
+    if (varList !== undefined) vars = checkVarList(fn, varList);
+    else {
+      const all = hook.trainableVariables?.();
+      if (all === undefined) throw new ValueError(`${fn}: in graph mode pass varList (for example trainableVariables())`);
+      if (all.length === 0) throw new ValueError(`${fn}: the graph has no trainable variables to optimize`);
+      vars = all;
+    }
+    const grads = hook.gradients([loss], vars);
+    return vars.map((v, i) => [grads[i] ?? null, v]);
   }
 
   // ---- updates ----------------------------------------------------------------------------------
@@ -543,6 +593,9 @@ export abstract class Optimizer {
       if (typeof lr === 'number') {
         t = scalar(lr, dtype);
       } else if (lr.tensor !== undefined) {
+        if (globalStep === undefined && activeGraphHook() !== undefined) {
+          throw new ValueError(`${fn}: in graph mode a learning-rate schedule needs a globalStep (see getOrCreateGlobalStep())`);
+        }
         const step = globalStep ?? scalar(this.iterationCount, 'int32');
         const r: unknown = lr.tensor(step, dtype);
         if (!(r instanceof Tensor) || r.size !== 1) {
@@ -551,6 +604,9 @@ export abstract class Optimizer {
         t = r.rank === 0 ? r : r.reshape([]);
         if (t.dtype !== dtype) t = cast(t, dtype);
       } else {
+        if (activeGraphHook() !== undefined) {
+          throw new ValueError(`${fn}: in graph mode a learning-rate schedule must have a tensor() form (the built-in schedules do)`);
+        }
         if (stepNumber === undefined) {
           stepNumber = globalStep === undefined ? this.iterationCount : Number(globalStep.dataSync()[0]);
         }
@@ -565,16 +621,22 @@ export abstract class Optimizer {
     };
   }
 
-  private applyChecked(fn: string, pairs: Array<[Tensor, Variable]>, globalStep: Variable | undefined): void {
-    withoutRecording(() => {
+  private applyChecked(fn: string, pairs: Array<[Tensor, Variable]>, globalStep: Variable | undefined): Tensor | undefined {
+    const hook = activeGraphHook();
+    return withoutRecording(() => {
       this.ensureState(pairs.map((p) => p[1]));
-      tidy(() => {
+      const trainOp = tidy(() => {
+        const deps: Tensor[] = [];
         const lrFor = this.learningRates(fn, globalStep);
-        for (const [g, v] of pairs) this.applyDense(g, v, this.slotRecord(v), lrFor(v.dtype));
-        this.finishApply();
-        globalStep?.assignAdd(1);
+        for (const [g, v] of pairs) collect(deps, this.applyDense(g, v, this.slotRecord(v), lrFor(v.dtype)));
+        collect(deps, this.finishApply());
+        if (globalStep !== undefined) deps.push(globalStep.assignAdd(1));
+        if (hook === undefined) return undefined;
+        if (hook.group === undefined) throw new ValueError(`${fn}: the active graph cannot group the update into a train op`);
+        return hook.group(deps, this.name);
       });
-      this.iterationCount++;
+      if (hook === undefined) this.iterationCount++;
+      return trainOp;
     });
   }
 
@@ -583,7 +645,8 @@ export abstract class Optimizer {
    * possibly clipped): updates each variable whose gradient is not `null`, creating its slots
    * on first use, then adds one to the iteration count and to `globalStep` when given. The
    * gradients are not disposed. Every pair is checked before anything changes: a gradient must
-   * have its variable's shape and dtype, and at least one gradient must be non-null.
+   * have its variable's shape and dtype, and at least one gradient must be non-null. Returns
+   * `undefined` in eager mode, and the train op in graph mode.
    *
    * @example
    * ```ts
@@ -592,17 +655,18 @@ export abstract class Optimizer {
    * dispose(pairs.map((p) => p[0]));
    * ```
    */
-  applyGradients(gradsAndVars: readonly GradientAndVariable[], options: ApplyGradientsOptions = {}): void {
+  applyGradients(gradsAndVars: readonly GradientAndVariable[], options: ApplyGradientsOptions = {}): Tensor | undefined {
     const fn = `${this.name}.applyGradients`;
     const pairs = this.checkPairs(fn, gradsAndVars);
     const globalStep = checkGlobalStep(fn, options.globalStep);
-    this.applyChecked(fn, pairs, globalStep);
+    return this.applyChecked(fn, pairs, globalStep);
   }
 
   /**
    * Computes the gradients of `loss` and applies them: {@link Optimizer.computeGradients} then
-   * {@link Optimizer.applyGradients}. Returns the loss value (computed before the update), a
-   * tensor the caller owns; the gradients are freed.
+   * {@link Optimizer.applyGradients}. In eager mode `loss` is a function and the result is the
+   * loss value (computed before the update), a tensor the caller owns; the gradients are freed.
+   * In graph mode `loss` is the symbolic loss and the result is the train op.
    *
    * @example
    * ```ts
@@ -612,9 +676,13 @@ export abstract class Optimizer {
    * w.item(); // 0.5
    * ```
    */
-  minimize(loss: LossFunction, options: MinimizeOptions = {}): Tensor {
+  minimize(loss: LossFunction | Tensor, options: MinimizeOptions = {}): Tensor {
     const fn = `${this.name}.minimize`;
     const globalStep = checkGlobalStep(fn, options.globalStep);
+    if (isSymbolicTensor(loss)) {
+      const pairs = this.symbolicGradients(fn, loss, options.varList);
+      return this.applyChecked(fn, this.checkPairs(fn, pairs), globalStep)!;
+    }
     const { value, grads } = this.valueAndGradients(fn, loss, options.varList);
     const owned = new Set<Tensor>();
     for (const [g] of grads) if (g !== null && g !== value && !isVariable(g)) owned.add(g);
@@ -889,13 +957,14 @@ export abstract class Optimizer {
    * Updates `variable` from `gradient`: called once per variable with a gradient, inside
    * `tidy` and with tape recording paused, with the variable's slots (by name) and the learning
    * rate as a scalar tensor of the variable's dtype. Assign the new values to the variable and
-   * its slots (`variable.assign(...)`). Write it with core ops only, so that it also works on
-   * any backend (and in graph mode).
+   * its slots (`variable.assign(...)`) and return what the assignments return: in graph mode
+   * they are the nodes the train op must run (in eager mode the return value is ignored). Write
+   * it with core ops only, so that it works on any backend and in graph mode.
    *
    * @example
    * ```ts
-   * protected override applyDense(gradient: Tensor, variable: Variable, _slots: {}, lr: Tensor): void {
-   *   variable.assign(variable.sub(sign(gradient).mul(lr)));
+   * protected override applyDense(gradient: Tensor, variable: Variable, _slots: {}, lr: Tensor): Tensor {
+   *   return variable.assign(variable.sub(sign(gradient).mul(lr)));
    * }
    * ```
    */
@@ -904,7 +973,7 @@ export abstract class Optimizer {
     variable: Variable,
     slots: Readonly<Record<string, Variable>>,
     learningRate: Tensor,
-  ): void;
+  ): Tensor | readonly Tensor[] | void;
 
   /**
    * The slots to create for `variable` (called with `null` to list their names), by name, with
@@ -954,17 +1023,18 @@ export abstract class Optimizer {
 
   /**
    * Called once per `applyGradients`, after every variable was updated (inside the same `tidy`);
-   * Adam advances its `beta1Power` / `beta2Power` here. Default: nothing.
+   * Adam advances its `beta1Power` / `beta2Power` here. Return the assignments' results, as in
+   * {@link Optimizer.applyDense}. Default: nothing.
    *
    * @example
    * ```ts
-   * protected override finishApply(): void {
+   * protected override finishApply(): Tensor {
    *   const p = this.getNonSlot('beta1Power');
-   *   p.assign(p.mul(this.beta1));
+   *   return p.assign(p.mul(this.beta1));
    * }
    * ```
    */
-  protected finishApply(): void {}
+  protected finishApply(): Tensor | readonly Tensor[] | void {}
 
   /**
    * The optimizer's own hyperparameters (besides the learning rate), for

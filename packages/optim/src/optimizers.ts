@@ -45,8 +45,8 @@ export class GradientDescentOptimizer extends Optimizer {
     super(learningRate, 'GradientDescentOptimizer');
   }
 
-  protected override applyDense(gradient: Tensor, variable: Variable, _slots: Readonly<Record<string, Variable>>, lr: Tensor): void {
-    variable.assign(sgdUpdate(variable, gradient, lr));
+  protected override applyDense(gradient: Tensor, variable: Variable, _slots: Readonly<Record<string, Variable>>, lr: Tensor): Tensor {
+    return variable.assign(sgdUpdate(variable, gradient, lr));
   }
 }
 
@@ -99,11 +99,10 @@ export class MomentumOptimizer extends Optimizer {
     return { momentum: 0 };
   }
 
-  protected override applyDense(gradient: Tensor, variable: Variable, slots: Readonly<Record<string, Variable>>, lr: Tensor): void {
+  protected override applyDense(gradient: Tensor, variable: Variable, slots: Readonly<Record<string, Variable>>, lr: Tensor): Tensor[] {
     const accum = slots['momentum']!;
     const [x, a] = momentumUpdate(variable, accum, gradient, lr, { momentum: this.momentum, useNesterov: this.useNesterov });
-    variable.assign(x);
-    accum.assign(a);
+    return [variable.assign(x), accum.assign(a)];
   }
 
   protected override hyperparameters(): Record<string, number | boolean> {
@@ -181,15 +180,13 @@ export class AdamOptimizer extends Optimizer {
     return { beta1Power: this.beta1, beta2Power: this.beta2 };
   }
 
-  protected override applyDense(gradient: Tensor, variable: Variable, slots: Readonly<Record<string, Variable>>, lr: Tensor): void {
+  protected override applyDense(gradient: Tensor, variable: Variable, slots: Readonly<Record<string, Variable>>, lr: Tensor): Tensor[] {
     const m = slots['m']!;
     const v = slots['v']!;
     const b1p = asDType(this.getNonSlot('beta1Power'), variable.dtype);
     const b2p = asDType(this.getNonSlot('beta2Power'), variable.dtype);
     const [x1, m1, v1] = this.update(variable, m, v, gradient, lr, b1p, b2p);
-    variable.assign(x1);
-    m.assign(m1);
-    v.assign(v1);
+    return [variable.assign(x1), m.assign(m1), v.assign(v1)];
   }
 
   /** The update op (AdamW overrides it). @internal */
@@ -197,11 +194,10 @@ export class AdamOptimizer extends Optimizer {
     return adamUpdate(x, m, v, g, lr, b1p, b2p, { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon });
   }
 
-  protected override finishApply(): void {
+  protected override finishApply(): Tensor[] {
     const b1p = this.getNonSlot('beta1Power');
     const b2p = this.getNonSlot('beta2Power');
-    b1p.assign(mul(b1p, this.beta1));
-    b2p.assign(mul(b2p, this.beta2));
+    return [b1p.assign(mul(b1p, this.beta1)), b2p.assign(mul(b2p, this.beta2))];
   }
 
   protected override hyperparameters(): Record<string, number | boolean> {
@@ -342,23 +338,17 @@ export class RMSPropOptimizer extends Optimizer {
     return this.centered ? { rms: 1, momentum: 0, mg: 0 } : { rms: 1, momentum: 0 };
   }
 
-  protected override applyDense(gradient: Tensor, variable: Variable, slots: Readonly<Record<string, Variable>>, lr: Tensor): void {
+  protected override applyDense(gradient: Tensor, variable: Variable, slots: Readonly<Record<string, Variable>>, lr: Tensor): Tensor[] {
     const rms = slots['rms']!;
     const mom = slots['momentum']!;
     const o = { decay: this.decay, momentum: this.momentum, epsilon: this.epsilon };
     if (this.centered) {
       const mg = slots['mg']!;
       const [x1, mg1, rms1, mom1] = centeredRmsPropUpdate(variable, mg, rms, mom, gradient, lr, o);
-      variable.assign(x1);
-      mg.assign(mg1);
-      rms.assign(rms1);
-      mom.assign(mom1);
-    } else {
-      const [x1, rms1, mom1] = rmsPropUpdate(variable, rms, mom, gradient, lr, o);
-      variable.assign(x1);
-      rms.assign(rms1);
-      mom.assign(mom1);
+      return [variable.assign(x1), mg.assign(mg1), rms.assign(rms1), mom.assign(mom1)];
     }
+    const [x1, rms1, mom1] = rmsPropUpdate(variable, rms, mom, gradient, lr, o);
+    return [variable.assign(x1), rms.assign(rms1), mom.assign(mom1)];
   }
 
   protected override hyperparameters(): Record<string, number | boolean> {
@@ -427,11 +417,10 @@ export class AdagradOptimizer extends Optimizer {
     return { accumulator: this.initialAccumulatorValue };
   }
 
-  protected override applyDense(gradient: Tensor, variable: Variable, slots: Readonly<Record<string, Variable>>, lr: Tensor): void {
+  protected override applyDense(gradient: Tensor, variable: Variable, slots: Readonly<Record<string, Variable>>, lr: Tensor): Tensor[] {
     const acc = slots['accumulator']!;
     const [x1, acc1] = adagradUpdate(variable, acc, gradient, lr);
-    variable.assign(x1);
-    acc.assign(acc1);
+    return [variable.assign(x1), acc.assign(acc1)];
   }
 
   protected override hyperparameters(): Record<string, number | boolean> {

@@ -241,8 +241,8 @@ describe('a custom optimizer is a small subclass', () => {
     constructor(learningRate: LearningRate) {
       super(learningRate, 'SignSGDOptimizer');
     }
-    protected override applyDense(gradient: Tensor, variable: Variable, _slots: object, lr: Tensor): void {
-      variable.assign(variable.sub(sign(gradient).mul(lr)));
+    protected override applyDense(gradient: Tensor, variable: Variable, _slots: object, lr: Tensor): Tensor {
+      return variable.assign(variable.sub(sign(gradient).mul(lr)));
     }
   }
 
