@@ -15,10 +15,15 @@ export function isTypedArray(x: unknown): x is ArrayBufferView & ArrayLike<numbe
   return ArrayBuffer.isView(x) && !(x instanceof DataView);
 }
 
-function dtypeOfTypedArray(x: ArrayBufferView): DType {
+function dtypeOfTypedArray(x: ArrayBufferView, fn: string): DType {
   if (x instanceof Float32Array) return 'float32';
   if (x instanceof Float64Array) return 'float64';
-  return 'int32';
+  if (x instanceof Int32Array || x instanceof Int16Array || x instanceof Int8Array || x instanceof Uint16Array) return 'int32';
+  if (x instanceof Uint8Array || x instanceof Uint8ClampedArray) return 'int32';
+  throw new DTypeError(
+    `${fn}: ${x.constructor.name} is not supported (its values may not fit int32); ` +
+      `use Float32Array, Float64Array, Int32Array, Int16Array, Int8Array, Uint16Array or Uint8Array`,
+  );
 }
 
 function inferNested(values: NestedArray, fn: string): { shape: number[]; flat: (number | boolean)[]; kind: 'number' | 'boolean' | 'empty' } {
@@ -78,7 +83,7 @@ export function parseValues(
   } else if (isTypedArray(values)) {
     flat = values;
     inferredShape = [values.length];
-    inferredDType = dtypeOfTypedArray(values);
+    inferredDType = dtypeOfTypedArray(values, fn);
   } else if (Array.isArray(values)) {
     const r = inferNested(values as NestedArray, fn);
     flat = r.flat;

@@ -4,7 +4,7 @@
  * @module
  */
 import type { DType } from './dtype.js';
-import { ValueError } from './errors.js';
+import { DTypeError, ValueError } from './errors.js';
 import { fill, randomNormal, randomUniform, truncatedNormal, zeros } from './ops/creation.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
@@ -151,6 +151,9 @@ function fans(shape: Shape): [number, number] {
  */
 export function glorotUniformInitializer(options: RandomInitializerOptions = {}): Initializer {
   return make('glorotUniform', (s, d) => {
+    if (d !== 'float32' && d !== 'float64') {
+      throw new DTypeError(`glorotUniformInitializer: dtype must be float32 or float64, got ${d}`);
+    }
     const [fi, fo] = fans(s);
     const limit = Math.sqrt(6 / Math.max(1, fi + fo));
     return randomUniform(s, { minval: -limit, maxval: limit, dtype: d, ...options });

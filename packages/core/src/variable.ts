@@ -5,7 +5,7 @@
  */
 import { assertDType, type DType } from './dtype.js';
 import { activeGraphHook, ENGINE } from './engine.js';
-import { DisposedError, DTypeError, ShapeError, ValueError } from './errors.js';
+import { BackendError, DisposedError, DTypeError, ShapeError, ValueError } from './errors.js';
 import { parseValues, toTensor } from './convert.js';
 import { isInitializer, glorotUniformInitializer, type Initializer } from './initializers.js';
 import { tidy } from './memory.js';
@@ -111,7 +111,7 @@ export class Variable extends Tensor {
         );
       }
       if (v.backend !== this.backend) {
-        throw new ValueError(`assign: variable '${this.name}' lives on backend '${this.backend.name}', the value on '${v.backend.name}'`);
+        throw new BackendError(`assign: variable '${this.name}' lives on backend '${this.backend.name}', the value on '${v.backend.name}'`);
       }
       ENGINE.swapData(this, v.dataId);
     } finally {

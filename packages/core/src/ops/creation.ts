@@ -109,15 +109,22 @@ const zerosLikeOp = defineComposite({
   name: 'zerosLike',
   inputs: ['x'],
   infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
-  compose: ([x]) => [zeros(x!.shape, x!.dtype)],
+  compose: ([x]) => [filledOn(x!, 0)],
 });
 
 const onesLikeOp = defineComposite({
   name: 'onesLike',
   inputs: ['x'],
   infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
-  compose: ([x]) => [ones(x!.shape, x!.dtype)],
+  compose: ([x]) => [filledOn(x!, 1)],
 });
+
+/** A tensor shaped like `x`, on `x`'s backend, filled with `value`. */
+function filledOn(x: Tensor, value: number): Tensor {
+  const v = makeTypedArray(x.dtype, x.size);
+  if (value !== 0) v.fill(value);
+  return ENGINE.makeTensor(x.backend.write(v, x.shape, x.dtype), x.shape, x.dtype, x.backend);
+}
 
 /**
  * Zeros with the shape and dtype of `x`.
