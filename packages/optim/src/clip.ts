@@ -59,8 +59,16 @@ export type GradientAndVariable = readonly [Tensor | null, Variable];
  */
 export type GradientList = readonly (Tensor | null)[] | readonly GradientAndVariable[];
 
-/** The same structure as the input list with new gradient tensors. */
-type Clipped<L extends GradientList> = L extends readonly GradientAndVariable[]
+/**
+ * What the clipping functions return for an input list `L`: `[gradient, variable]` pairs for
+ * pairs, gradients (or `null`) for gradients.
+ *
+ * @example
+ * ```ts
+ * const clipped: ClippedGradients<GradientAndVariable[]> = clipGradientsByValue(pairs, -1, 1);
+ * ```
+ */
+export type ClippedGradients<L extends GradientList> = L extends readonly GradientAndVariable[]
   ? Array<[Tensor | null, Variable]>
   : Array<Tensor | null>;
 
@@ -85,9 +93,9 @@ function gradientsOf(fn: string, list: GradientList): { grads: (Tensor | null)[]
   return { grads, vars: pairs ? vars : null };
 }
 
-function rebuild<L extends GradientList>(grads: (Tensor | null)[], vars: Variable[] | null): Clipped<L> {
-  if (vars === null) return grads as Clipped<L>;
-  return grads.map((g, i) => [g, vars[i]!] as [Tensor | null, Variable]) as Clipped<L>;
+function rebuild<L extends GradientList>(grads: (Tensor | null)[], vars: Variable[] | null): ClippedGradients<L> {
+  if (vars === null) return grads as ClippedGradients<L>;
+  return grads.map((g, i) => [g, vars[i]!] as [Tensor | null, Variable]) as ClippedGradients<L>;
 }
 
 function checkClipNorm(fn: string, clipNorm: unknown): number {
@@ -109,7 +117,7 @@ function checkClipNorm(fn: string, clipNorm: unknown): number {
  * dispose([pairs.map((p) => p[0]), clipped.map((p) => p[0])]);
  * ```
  */
-export function clipGradientsByValue<L extends GradientList>(gradients: L, min: number, max: number): Clipped<L> {
+export function clipGradientsByValue<L extends GradientList>(gradients: L, min: number, max: number): ClippedGradients<L> {
   const fn = 'clipGradientsByValue';
   if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || !(min <= max)) {
     throw new ValueError(`${fn}: min and max must be numbers with min <= max, got min ${describe(min)} and max ${describe(max)}`);
@@ -153,7 +161,7 @@ export function clipByNorm(t: Tensor, clipNorm: number, axes?: number | readonly
  * const clipped = clipGradientsByNorm(optimizer.computeGradients(loss), 5);
  * ```
  */
-export function clipGradientsByNorm<L extends GradientList>(gradients: L, clipNorm: number): Clipped<L> {
+export function clipGradientsByNorm<L extends GradientList>(gradients: L, clipNorm: number): ClippedGradients<L> {
   const fn = 'clipGradientsByNorm';
   checkClipNorm(fn, clipNorm);
   const { grads, vars } = gradientsOf(fn, gradients);
@@ -227,7 +235,7 @@ export function clipByGlobalNorm<L extends GradientList>(
   gradients: L,
   clipNorm: number,
   options: ClipByGlobalNormOptions = {},
-): [Clipped<L>, Tensor] {
+): [ClippedGradients<L>, Tensor] {
   const fn = 'clipByGlobalNorm';
   checkClipNorm(fn, clipNorm);
   const { grads, vars } = gradientsOf(fn, gradients);

@@ -77,5 +77,6 @@ export {
   globalNorm,
   type GradientAndVariable,
   type GradientList,
+  type ClippedGradients,
   type ClipByGlobalNormOptions,
 } from './clip.js';
