@@ -8,21 +8,38 @@ import {
   defineComposite,
   getOp,
   identity,
-  isFloat,
   runOp,
   Tensor,
   ValueError,
   Variable,
   withoutRecording,
-  zeros,
   type OpDef,
   type TensorLike,
 } from '@tessera/core';
 import { describe, toArgTensor } from './functions.js';
-import type { GradientRule, GradientThunk } from './registry.js';
-import { recordCustomNode } from './tape.js';
 
 let stopGradientDef: OpDef | undefined;
+let customGradientDef: OpDef | undefined;
+
+function customGradientOp(): OpDef {
+  customGradientDef ??=
+    getOp('customGradient') ??
+    defineComposite({
+      name: 'customGradient',
+      inputs: ['xs'],
+      infer: (_specs, attrs) => {
+        const v = attrs['value'] as Tensor;
+        return [{ shape: v.shape, dtype: v.dtype }];
+      },
+      // the value was computed already; a new handle when it is an input or a variable, so the
+      // node's output is a tensor of its own
+      compose: (inputs, attrs) => {
+        const v = attrs['value'] as Tensor;
+        return [inputs.includes(v) || v instanceof Variable ? identity(v) : v];
+      },
+    });
+  return customGradientDef;
+}
 
 function stopGradientOp(): OpDef {
   stopGradientDef ??=
@@ -98,40 +115,8 @@ export function customGradient(
     }
     const r = withoutRecording(() => f(...args));
     checkResult(r);
-    const { value, gradFunc } = r;
-    const out = args.includes(value) || value instanceof Variable ? withoutRecording(() => identity(value)) : value;
-    const rule: GradientRule = {
-      grad: ([dy]) => {
-        let cache: readonly (Tensor | null)[] | undefined;
-        const all = (): readonly (Tensor | null)[] => {
-          if (cache !== undefined) return cache;
-          const g = gradFunc(dy!);
-          const list = g instanceof Tensor ? [g] : Array.isArray(g) ? g : null;
-          if (list === null || list.length !== args.length) {
-            throw new ValueError(
-              `customGradient: gradFunc must return ${args.length === 1 ? 'a tensor or ' : ''}an array of ${args.length} gradients (one per input), got ${describe(g)}`,
-            );
-          }
-          list.forEach((t, i) => {
-            if (t !== null && !(t instanceof Tensor)) {
-              throw new ValueError(`customGradient: gradFunc's gradient ${i} is ${describe(t)}, not a tensor or null`);
-            }
-          });
-          cache = list as readonly (Tensor | null)[];
-          return cache;
-        };
-        return args.map((a, i): GradientThunk => {
-          if (!isFloat(a.dtype)) return null;
-          return () => {
-            const g = all()[i];
-            if (g === null || g === undefined) return zeros(a.shape, a.dtype);
-            return g;
-          };
-        });
-      },
-    };
-    recordCustomNode('customGradient', args, [out], rule);
-    return out;
+    // Recorded as one op, 'customGradient', whose rule calls gradFunc (see rules/custom.ts).
+    return runOp(customGradientOp(), args, { value: r.value, gradFunc: r.gradFunc })[0]!;
   };
 }
 

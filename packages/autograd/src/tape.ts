@@ -34,13 +34,6 @@ function snapshot(t: Tensor): Tensor {
   return h;
 }
 
-const activeTapes: Set<Tape> = new Set();
-
-/** Records a node with its own rule on every recording tape (custom gradients). @internal */
-export function recordCustomNode(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], rule: GradientRule): void {
-  for (const t of activeTapes) t.recordNode(op, inputs, outputs, {}, rule);
-}
-
 /** The recorder behind every gradient API. @internal */
 export class Tape {
   readonly nodes: GradientNode[] = [];
@@ -58,7 +51,6 @@ export class Tape {
       recordOp: (r: OpRecord) => this.recordOp(r),
       recordsAsUnit: (op: string) => getGradient(op) !== undefined,
     });
-    activeTapes.add(this);
   }
 
   get recording(): boolean {
@@ -90,12 +82,7 @@ export class Tape {
   private recordOp(r: OpRecord): void {
     if (this.paused > 0) return;
     const rule = getGradient(r.op);
-    this.record(r.op, r.inputs, r.outputs, r.attrs, rule, undefined);
-  }
-
-  recordNode(op: string, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: Attrs, rule: GradientRule): void {
-    if (!this.recording) return;
-    this.record(op, inputs, outputs, attrs, rule, rule);
+    this.record(r.op, r.inputs, r.outputs, r.attrs, rule);
   }
 
   private record(
@@ -104,7 +91,6 @@ export class Tape {
     rawOutputs: readonly Tensor[],
     attrs: Attrs,
     rule: GradientRule | undefined,
-    own: GradientRule | undefined,
   ): void {
     const inputs = rawInputs.map(canonical);
     let hit = false;
@@ -132,7 +118,6 @@ export class Tape {
       attrs,
       ...(savedInputs !== undefined ? { savedInputs } : {}),
       ...(savedOutputs !== undefined ? { savedOutputs } : {}),
-      ...(own !== undefined ? { rule: own } : {}),
     });
   }
 
@@ -158,7 +143,6 @@ export class Tape {
       this.removeListener();
       this.removeListener = null;
     }
-    activeTapes.delete(this);
   }
 
   /** Drops the nodes (keeping the listener and watched tensors' list cleared too). */

@@ -15,6 +15,7 @@ import {
   tidy,
   ValueError,
   listOps,
+  withoutRecording,
   type Tensor,
 } from '@tessera/core';
 import { createCpuBackend } from '@tessera/kernels-cpu';
@@ -75,6 +76,17 @@ describe('customGradient', () => {
     // d²/dx² softplus = sigmoid' ; gradFunc's sigmoid(x) is recorded by the outer tape
     const s = 1 / (1 + Math.exp(-0.3));
     expect(values(grad(grad((x) => stableSoftplus(x)))(tensor(0.3, undefined, 'float64')))[0]).toBeCloseTo(s * (1 - s), 12);
+  });
+
+  it('is recorded like any op: not while recording is paused', () => {
+    const double = customGradient((x) => ({ value: x!.mul(2), gradFunc: (dy) => dy.mul(2) }));
+    const [g] = gradientsFunction((x) => withoutRecording(() => double(x)).add(x))(1);
+    expect(values(g)).toEqual([1]);
+    const [g2] = gradientsFunction((x) => double(x).add(x))(1);
+    expect(values(g2)).toEqual([3]);
+    // the value may be an input itself
+    const passThrough = customGradient((x) => ({ value: x!, gradFunc: (dy) => dy.mul(5) }));
+    expect(values(gradientsFunction((x) => passThrough(x))(1)[0])).toEqual([5]);
   });
 
   it('rejects malformed results', () => {
