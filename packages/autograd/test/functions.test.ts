@@ -172,6 +172,34 @@ describe('valueAndVariableGradients', () => {
   });
 });
 
+describe('memory over a training loop', () => {
+  it('100 gradient steps leave the tensor count unchanged', () => {
+    const w = variable([[0.1, -0.2], [0.3, 0.05]], { name: 'w' });
+    const b = variable([0, 0], { name: 'b' });
+    const x = tensor([[1, 2], [3, 4], [5, 6]]);
+    const y = tensor([[1, 0], [0, 1], [1, 1]]);
+    const loss = (): Tensor => x.matmul(w).add(b).sigmoid().sub(y).square().mean();
+    const before = memory().numTensors;
+    let first = 0;
+    let last = 0;
+    for (let step = 0; step < 100; step++) {
+      tidy(() => {
+        const { value, grads } = valueAndVariableGradients(loss);
+        if (step === 0) first = num(value);
+        last = num(value);
+        for (const [g, v] of grads) v.assignSub(g!.mul(0.5));
+      });
+      expect(memory().numTensors).toBe(before);
+    }
+    expect(last).toBeLessThan(first);
+    for (const t of [w, b, x, y]) t.dispose();
+  });
+
+  it('implicitGradients throws when f used no trainable variable', () => {
+    expect(() => implicitGradients((a) => a.mul(2))(1)).toThrow(/used no trainable variables/);
+  });
+});
+
 describe('grad and valueAndGrad', () => {
   it('grad(f)(x) and valueAndGrad', () => {
     expect(num(grad((x) => x.square())(3))).toBe(6);

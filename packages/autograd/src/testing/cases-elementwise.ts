@@ -60,6 +60,7 @@ export function elementwiseGradCases(): GradCase[] {
       eps: 1e-2,
       rtol: [1e-3, 3e-2],
       secondOrder: false,
+      dtypes: ['float64'],
     },
     // binary, with broadcasting
     { op: 'add', name: 'add with broadcasting', inputs: [S([2, 3]), S([3])], f: (a, b) => c.add(a, b).square() },
@@ -70,8 +71,18 @@ export function elementwiseGradCases(): GradCase[] {
     { op: 'div', name: 'div with broadcasting', inputs: [S([2, 3]), S([3], 0.5, 2)], f: (a, b) => c.div(a, b) },
     { op: 'pow', name: 'pow with a positive base', inputs: [S([2, 3], 0.3, 2), S([3], -1.5, 2)], f: (a, b) => c.pow(a, b) },
     { op: 'pow', name: 'pow with a negative base and a fixed integer exponent', inputs: [S([4], -2, -0.3)], f: (a) => c.pow(a, 3) },
-    { op: 'maximum', name: 'maximum with broadcasting', inputs: [S([2, 3]), S([3])], f: (a, b) => c.maximum(a, b).mul(b) },
-    { op: 'minimum', name: 'minimum with broadcasting', inputs: [S([2, 3]), S([3])], f: (a, b) => c.minimum(a, b).mul(b) },
+    {
+      op: 'maximum',
+      name: 'maximum with broadcasting',
+      inputs: [S([2, 3], -2, 2, [-1, 0.2, 1.1]), { shape: [3], values: [-1, 0.2, 1.1] }],
+      f: (a, b) => c.maximum(a, b).mul(b),
+    },
+    {
+      op: 'minimum',
+      name: 'minimum with broadcasting',
+      inputs: [S([2, 3], -2, 2, [-1, 0.2, 1.1]), { shape: [3], values: [-1, 0.2, 1.1] }],
+      f: (a, b) => c.minimum(a, b).mul(b),
+    },
     { op: 'atan2', name: 'atan2 with broadcasting', inputs: [S([2, 3]), S([2, 1], 0.3, 2)], f: (a, b) => c.atan2(a, b) },
     { op: 'squaredDifference', name: 'squaredDifference with broadcasting', inputs: [S([2, 3]), S([3])], f: (a, b) => c.squaredDifference(a, b) },
     { op: 'mod', name: 'mod', inputs: [S([4], 0.1, 5), S([4], 0.7, 1.9)], f: (a, b) => c.mod(a, b).mul(a), secondOrder: false },

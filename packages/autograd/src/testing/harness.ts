@@ -55,6 +55,8 @@ export interface GradCase {
   readonly secondOrder?: boolean;
   /** Finite-difference step (default: checkGradients' default). */
   readonly eps?: number;
+  /** Dtypes the backend must declare for the case to run (default: none beyond float32). */
+  readonly dtypes?: readonly ('float32' | 'float64' | 'int32' | 'bool')[];
   /** Relative tolerance in float64 / float32 (default: checkGradients' defaults). */
   readonly rtol?: readonly [number, number];
 }
@@ -121,9 +123,11 @@ const WEIGHTS = [0.7, -1.3, 0.4, 1.1, -0.6, 0.9, -1.7, 0.3];
 export function toConformanceCases(cases: readonly GradCase[]): ConformanceCase[] {
   const out: ConformanceCase[] = [];
   for (const c of cases) {
+    const dtypes = c.dtypes !== undefined ? { dtypes: c.dtypes } : {};
     out.push({
       op: c.op,
       name: `gradient: ${c.name} (first order, finite differences)`,
+      ...dtypes,
       run: async (ctx) => {
         const dt = floatDTypeOf(ctx);
         const xs = makeInputs(ctx, c.inputs, dt);
@@ -138,6 +142,7 @@ export function toConformanceCases(cases: readonly GradCase[]): ConformanceCase[
     out.push({
       op: c.op,
       name: `gradient: ${c.name} (second order, finite differences)`,
+      ...dtypes,
       run: async (ctx) => {
         const dt = floatDTypeOf(ctx);
         const xs = makeInputs(ctx, c.inputs, dt);
