@@ -10,7 +10,6 @@ import {
   tensor,
   tidy,
   variable,
-  zeros,
   type Tensor,
 } from '@tessera/core';
 import { GradientDescentOptimizer } from '@tessera/optim';
@@ -30,7 +29,7 @@ export function trainLinear(steps = 100, learningRate = 0.3, seed = 7): LinearRe
   const trueW = tensor([[2], [-3], [0.5]]);
   const x = randomUniform([256, 3], { minval: -1, maxval: 1 });
   const y = tidy(() => matmul(x, trueW).add(1).add(randomNormal([256, 1], { stddev: 0.05 })));
-  const w = variable(zeros([3, 1]), { name: 'w' });
+  const w = variable([[0], [0], [0]], { name: 'w' });
   const b = variable(0, { name: 'b' });
   const optimizer = new GradientDescentOptimizer(learningRate);
   const loss = (): Tensor => meanSquaredError(y, matmul(x, w).add(b));
