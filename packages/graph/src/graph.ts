@@ -154,7 +154,8 @@ export class Graph {
    */
   constructor() {
     this.root = this.newCtx('root', null, 'the graph');
-    this.hook = {
+    const hook: GraphHook & { trainableVariables(): Variable[] } = {
+      trainableVariables: () => this.trainableVariables(),
       buildOp: (def, inputs, attrs) => this.buildOp(def, inputs, attrs),
       constant: (values, shape, dtype) => this.constant(values, shape, dtype),
       variable: (initial, options) => this.newVariable(initial, options, 'variable'),
@@ -162,6 +163,7 @@ export class Graph {
       gradients: (ys, xs, gradYs) => graphGradients(this, ys, xs, gradYs, {}, 'gradients'),
       group: (deps, name) => this.group(deps, name === undefined ? {} : { name }),
     };
+    this.hook = hook;
   }
 
   // ---- building ---------------------------------------------------------------------------
