@@ -18,7 +18,6 @@ import {
 } from '@tessera/core';
 import { describe, toArgTensor } from './functions.js';
 
-let stopGradientDef: OpDef | undefined;
 let customGradientDef: OpDef | undefined;
 
 function customGradientOp(): OpDef {
@@ -41,17 +40,18 @@ function customGradientOp(): OpDef {
   return customGradientDef;
 }
 
-function stopGradientOp(): OpDef {
-  stopGradientDef ??=
-    getOp('stopGradient') ??
-    defineComposite({
-      name: 'stopGradient',
-      inputs: ['x'],
-      infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
-      compose: ([x]) => [identity(x!)],
-    });
-  return stopGradientDef;
-}
+/**
+ * The `stopGradient` op: an identity whose gradient is none. Defined when this module loads
+ * (as core defines its ops), so graphs saved with it load again.
+ */
+const stopGradientDef: OpDef =
+  getOp('stopGradient') ??
+  defineComposite({
+    name: 'stopGradient',
+    inputs: ['x'],
+    infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+    compose: ([x]) => [identity(x!)],
+  });
 
 /**
  * Returns `x` unchanged, but blocks gradients: for differentiation, the result is a constant.
@@ -64,7 +64,7 @@ function stopGradientOp(): OpDef {
  */
 export function stopGradient(x: TensorLike): Tensor {
   const t = toArgTensor(x, 'stopGradient', 0);
-  return runOp(stopGradientOp(), [t], {})[0]!;
+  return runOp(stopGradientDef, [t], {})[0]!;
 }
 
 /**
