@@ -258,15 +258,15 @@ export class Engine {
     let backend: Backend | null = null;
     for (let i = 0; i < inputs.length; i++) {
       const t = inputs[i]!;
-      if (this.isDisposed(t)) {
-        throw new DisposedError(
-          `${def.name}: input ${def.inputs[i] ?? i} (tensor of shape ${formatShape(t.shape)}) has been disposed`,
-        );
-      }
       if (t.isSymbolic) {
         throw new TesseraError(
           `${def.name}: input ${def.inputs[i] ?? i} is a symbolic graph tensor, but no graph is being built; ` +
             `run it with a Session, or build this op inside graph.asDefault(...)`,
+        );
+      }
+      if (this.isDisposed(t)) {
+        throw new DisposedError(
+          `${def.name}: input ${def.inputs[i] ?? i} (tensor of shape ${formatShape(t.shape)}) has been disposed`,
         );
       }
       if (backend === null) backend = t.backend;
