@@ -3,8 +3,8 @@
  * eagerly, inside a graph, and split in two parts (the convolutional part produces the
  * intermediate vector, the dense part turns it into logits).
  *
- *   x [N,28,28,1] → conv 5×5×16 + relu → maxPool 2 → conv 5×5×32 + relu → maxPool 2
- *     → flatten [N,1568] (the intermediate vector) → dense 10 → softmax cross-entropy
+ *   x [N,28,28,1] → conv 5×5×8 + relu → maxPool 2 → conv 5×5×16 + relu → maxPool 2
+ *     → flatten [N,784] (the intermediate vector) → dense 10 → softmax cross-entropy
  */
 import {
   add,
@@ -23,7 +23,9 @@ import {
   type Variable,
 } from '@tessera/core';
 
-export const IV_SIZE = 7 * 7 * 32;
+export const C1 = 8;
+export const C2 = 16;
+export const IV_SIZE = 7 * 7 * C2;
 
 export interface ConvParams {
   readonly w1: Variable;
@@ -40,10 +42,10 @@ export interface DenseParams {
 /** Creates the convolutional part's variables (named `conv/...` when built inside a name scope). */
 export function createConvParams(seed: number, prefix = 'conv'): ConvParams {
   return {
-    w1: getVariable(`${prefix}/w1`, { shape: [5, 5, 1, 16], initializer: heNormalInitializer({ seed }) }),
-    b1: getVariable(`${prefix}/b1`, { shape: [16], initializer: zerosInitializer() }),
-    w2: getVariable(`${prefix}/w2`, { shape: [5, 5, 16, 32], initializer: heNormalInitializer({ seed: seed + 1 }) }),
-    b2: getVariable(`${prefix}/b2`, { shape: [32], initializer: zerosInitializer() }),
+    w1: getVariable(`${prefix}/w1`, { shape: [5, 5, 1, C1], initializer: heNormalInitializer({ seed }) }),
+    b1: getVariable(`${prefix}/b1`, { shape: [C1], initializer: zerosInitializer() }),
+    w2: getVariable(`${prefix}/w2`, { shape: [5, 5, C1, C2], initializer: heNormalInitializer({ seed: seed + 1 }) }),
+    b2: getVariable(`${prefix}/b2`, { shape: [C2], initializer: zerosInitializer() }),
   };
 }
 
@@ -55,7 +57,7 @@ export function createDenseParams(seed: number, prefix = 'dense'): DenseParams {
   };
 }
 
-/** Images [N,28,28,1] → intermediate vector [N,1568]. */
+/** Images [N,28,28,1] → intermediate vector [N,784]. */
 export function convForward(p: ConvParams, x: Tensor): Tensor {
   const h1 = maxPool(relu(add(conv2d(x, p.w1, { padding: 'SAME' }), p.b1)), { filterSize: 2, strides: 2 });
   const h2 = maxPool(relu(add(conv2d(h1, p.w2, { padding: 'SAME' }), p.b2)), { filterSize: 2, strides: 2 });
