@@ -623,13 +623,14 @@ export class Session {
         env.set(t, f.tensor, f.owned);
       }
       yield* this.execSteps(job.plan, env, rs);
-      const given = new Set<Tensor>();
+      const given = new Map<SymbolicTensor, Value>();
       return job.leaves.map((l) => {
         if (l.kind === 'var') return identity(this.readVariable(l.v));
         if (l.t instanceof Operation) return NO_VALUE;
-        let v = env.take(l.t);
-        if (v !== NO_VALUE && given.has(v)) v = identity(v);
-        if (v !== NO_VALUE) given.add(v);
+        const prev = given.get(l.t);
+        if (prev !== undefined) return prev === NO_VALUE ? prev : identity(prev);
+        const v = env.take(l.t);
+        given.set(l.t, v);
         return v;
       });
     } finally {
