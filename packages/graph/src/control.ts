@@ -19,6 +19,7 @@ import {
   type PartialShape,
   type TensorLike,
   type TensorSpec,
+  type TypedArray,
 } from '@tessera/core';
 import { GraphError } from './errors.js';
 import { currentGraph, type Graph } from './graph.js';
@@ -295,18 +296,53 @@ export function buildCond(g: Graph, pred: TensorLike, trueFn: () => unknown, fal
  * new Session(g).run(r1, { x1: [[-5]] }).arraySync(); // [[0]]
  * ```
  */
-export function cond<T>(pred: TensorLike, trueFn: () => T, falseFn: () => T, options: CondOptions = {}): T {
+export function cond<T>(pred: TensorLike, trueFn: () => T, falseFn: () => T, options: CondOptions = {}): CondResult<T> {
   if (typeof trueFn !== 'function' || typeof falseFn !== 'function') {
     throw new ValueError('cond: trueFn and falseFn must be functions');
   }
-  if (typeof pred === 'boolean') return pred ? trueFn() : falseFn();
+  if (typeof pred === 'boolean') return toTensors(pred ? trueFn() : falseFn()) as CondResult<T>;
   const g = currentGraph() ?? (isGraphTensor(pred) ? pred.graph : undefined);
   if (g === undefined) {
     const p = pred instanceof Tensor ? pred : tensor(pred);
-    return predicateValue(p, 'cond') ? trueFn() : falseFn();
+    return toTensors(predicateValue(p, 'cond') ? trueFn() : falseFn()) as CondResult<T>;
   }
-  return buildCond(g, pred, trueFn, falseFn, options) as T;
+  return buildCond(g, pred, trueFn, falseFn, options) as CondResult<T>;
 }
+
+/** Converts the number / boolean / typed-array leaves of a branch result to tensors. */
+function toTensors(x: unknown): unknown {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number' || typeof x === 'boolean' || ArrayBuffer.isView(x)) return tensor(x as TensorLike);
+  if (Array.isArray(x)) return x.map(toTensors);
+  if (isPlainObject(x)) {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(x)) o[k] = toTensors(x[k]);
+    return o;
+  }
+  return x;
+}
+
+/**
+ * What {@link cond} returns for branches returning `T`: tensors (numbers and booleans become
+ * tensors), in `T`'s arrays and objects; an {@link Operation} in a graph (`undefined` eagerly)
+ * when the branches return nothing.
+ *
+ * @example
+ * ```ts
+ * type R = CondResult<{ a: Tensor; b: number }>; // { a: Tensor; b: Tensor }
+ * ```
+ */
+export type CondResult<T> = [T] extends [void | undefined]
+  ? Operation | undefined
+  : T extends Tensor | number | boolean | TypedArray
+    ? T extends Operation
+      ? Operation
+      : Tensor
+    : T extends readonly unknown[]
+      ? { -readonly [K in keyof T]: CondResult<T[K]> }
+      : T extends object
+        ? { -readonly [K in keyof T]: CondResult<T[K]> }
+        : T;
 
 // ---- whileLoop -------------------------------------------------------------------------------
 

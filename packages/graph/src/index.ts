@@ -37,7 +37,7 @@ export {
   globalVariablesInitializer,
   type VariableScopeOptions,
 } from './graph.js';
-export { cond, whileLoop, type CondOptions, type WhileLoopOptions } from './control.js';
+export { cond, whileLoop, type CondOptions, type CondResult, type WhileLoopOptions } from './control.js';
 export { gradients, type GradientsOptions } from './gradients.js';
 export { Session, type Fetches, type FetchResult, type FeedValue, type Feeds, type SessionOptions } from './session.js';
 export type { GraphJSON, ContextJSON, NodeJSON, OutputJSON, VariableJSON, TensorRef } from './serialize.js';
