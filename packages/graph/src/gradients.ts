@@ -319,7 +319,13 @@ export function gradients(
   const yl = toList(ys);
   const xl = toList(xs);
   if (yl.length === 0) throw new ValueError(`${fn}: ys is empty`);
-  const gy = gradYs === undefined || gradYs === null ? undefined : Array.isArray(ys) ? toList(gradYs as readonly TensorLike[]) : [gradYs as TensorLike];
+  const listOfSeeds = Array.isArray(gradYs) && (gradYs as readonly unknown[]).some((e) => e instanceof Tensor || e === null || e === undefined);
+  const gy =
+    gradYs === undefined || gradYs === null
+      ? undefined
+      : Array.isArray(ys) || listOfSeeds
+        ? toList(gradYs as readonly TensorLike[])
+        : [gradYs as TensorLike];
   const first = [...yl, ...xl].find((t) => isGraphTensor(t)) as SymbolicTensor | GraphVariable | undefined;
   if (first === undefined) {
     throw new GraphError(

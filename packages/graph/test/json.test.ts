@@ -127,7 +127,7 @@ describe('toJSON / fromJSON', () => {
       expect(() => Graph.fromJSON(null)).toThrowError(GraphError);
       bad((j) => (j['format'] = 'onnx'), /not a Tessera graph/);
       bad((j) => (j['version'] = 2), /unsupported version 2/);
-      bad((j) => (j['nodes'] = 'x'), /must be arrays/);
+      bad((j) => ((j as Record<string, unknown>)['nodes'] = 'x'), /must be arrays/);
     });
     it('unknown ops and node kinds', () => {
       bad((j) => (j.nodes[2]!['op'] = 'rm_rf'), /unknown op 'rm_rf'/);
