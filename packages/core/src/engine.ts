@@ -281,6 +281,7 @@ export class Engine {
     const kernel = backend.kernels[def.name];
     let outputs: Tensor[];
     if (def.kind === 'primitive' || kernel !== undefined) {
+      if (def.kind === 'primitive' && def.resolveAttrs !== undefined) attrs = def.resolveAttrs(inputs, attrs);
       const specs = def.infer(inputs, attrs);
       const outSpecs: OutputSpec[] = specs.map((s) => concreteSpec(s, def.name));
       for (const s of outSpecs) checkDTypeSupported(backend, s.dtype, def.name);

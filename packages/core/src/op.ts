@@ -56,6 +56,14 @@ export interface PrimitiveOpDef {
   /** The shape and dtype rule. */
   readonly infer: ShapeRule;
   /**
+   * Fills attributes that may hold unknown (`null`) dimensions from the inputs' shapes, for
+   * example the batch size in `conv2dBackpropInput`'s `inputShape`, which a gradient built in a
+   * graph with a `[null, ...]` placeholder cannot know. The engine calls it before the shape rule
+   * and the kernel, so kernels always see concrete attributes; shape rules also call it (with
+   * possibly unknown input dims) while a graph is built.
+   */
+  readonly resolveAttrs?: (inputs: readonly TensorSpec[], attrs: Attrs) => Attrs;
+  /**
    * An implementation the engine uses when the backend has no kernel of this name, for ops that
    * need no computation (for example `reshape`, which shares its input's buffer).
    * @internal

@@ -30,6 +30,9 @@ function poolAttrs(a: Attrs): Attrs {
   return { filterSize: a['filterSize'], strides: a['strides'], padding: a['padding'] };
 }
 
+// Shape attributes may hold unknown (null) dims while a graph is built, e.g. the batch of a
+// `[null, 28, 28, 1]` placeholder: core's conv ops fill them from their inputs at run time.
+
 /** Rules of a convolution family (`conv2d` or `depthwiseConv2d`) and its two backward ops. */
 function convFamily(forward: string, bpInput: string, bpFilter: string): RuleTable {
   // y = conv(x, f)
@@ -37,9 +40,9 @@ function convFamily(forward: string, bpInput: string, bpFilter: string): RuleTab
     saveInputs: true,
     grad: ([dy], s) => [
       () =>
-        runNamed(bpInput, [dy!, s.input(1)], { ...convAttrs(s.attrs), inputShape: knownShape(s.inputSpecs[0]!.shape, forward) }),
+        runNamed(bpInput, [dy!, s.input(1)], { ...convAttrs(s.attrs), inputShape: s.inputSpecs[0]!.shape }),
       () =>
-        runNamed(bpFilter, [s.input(0), dy!], { ...convAttrs(s.attrs), filterShape: knownShape(s.inputSpecs[1]!.shape, forward) }),
+        runNamed(bpFilter, [s.input(0), dy!], { ...convAttrs(s.attrs), filterShape: s.inputSpecs[1]!.shape }),
     ],
   };
   // z = bpInput(d, f): linear in d (adjoint of conv in x) and in f
@@ -48,7 +51,7 @@ function convFamily(forward: string, bpInput: string, bpFilter: string): RuleTab
     grad: ([g], s) => [
       () => runNamed(forward, [g!, s.input(1)], convAttrs(s.attrs)),
       () =>
-        runNamed(bpFilter, [g!, s.input(0)], { ...convAttrs(s.attrs), filterShape: knownShape(s.inputSpecs[1]!.shape, bpInput) }),
+        runNamed(bpFilter, [g!, s.input(0)], { ...convAttrs(s.attrs), filterShape: s.inputSpecs[1]!.shape }),
     ],
   };
   // z = bpFilter(x, d): linear in x and in d
@@ -56,7 +59,7 @@ function convFamily(forward: string, bpInput: string, bpFilter: string): RuleTab
     saveInputs: true,
     grad: ([g], s) => [
       () =>
-        runNamed(bpInput, [s.input(1), g!], { ...convAttrs(s.attrs), inputShape: knownShape(s.inputSpecs[0]!.shape, bpFilter) }),
+        runNamed(bpInput, [s.input(1), g!], { ...convAttrs(s.attrs), inputShape: s.inputSpecs[0]!.shape }),
       () => runNamed(forward, [s.input(0), g!], convAttrs(s.attrs)),
     ],
   };
@@ -129,7 +132,7 @@ const maxPoolGradRule: GradientRule = {
 
 const avgPoolRule: GradientRule = {
   grad: ([dy], s) => [
-    () => runNamed('avgPoolGrad', [dy!], { ...poolAttrs(s.attrs), inputShape: knownShape(s.inputSpecs[0]!.shape, 'avgPool') }),
+    () => runNamed('avgPoolGrad', [dy!], { ...poolAttrs(s.attrs), inputShape: s.inputSpecs[0]!.shape }),
   ],
 };
 

@@ -6,6 +6,8 @@
  */
 import {
   broadcastTo,
+  maximum,
+  onesLike,
   div,
   exp,
   expandDims,
@@ -48,10 +50,17 @@ const logSoftmaxRule: GradientRule = {
 };
 
 /** The loss gradient `dy` spread over the per-element (or per-example) losses of `shape`. */
-function perElement(dy: Tensor, shape: PartialShape, s: GradientContext): Tensor {
+function perElement(dy: Tensor, shape: PartialShape, s: GradientContext, like: () => Tensor): Tensor {
   const reduction = s.attrs['reduction'] as string;
   if (reduction === 'none') return dy;
-  const dims = knownShape(shape, `${String(reduction)}-reduced loss`);
+  if (shape.some((d) => d === null)) {
+    // shape known only at run time (a graph with a [null, ...] placeholder): spread dy over a
+    // tensor of ones shaped like the per-element losses, and count them at run time
+    const ones = onesLike(like());
+    const g = mul(ones, dy);
+    return reduction === 'sum' ? g : div(g, maximum(sum(ones), 1));
+  }
+  const dims = shape as number[];
   const g = broadcastTo(dy, dims);
   if (reduction === 'sum') return g;
   const n = dims.reduce((a, b) => a * b, 1);
@@ -64,7 +73,7 @@ const softmaxCrossEntropyRule: GradientRule = {
     const axis = s.attrs['axis'] as number;
     const logitsShape = s.inputSpecs[1]!.shape;
     const perExampleShape = logitsShape.filter((_, i) => i !== axis);
-    const dPer = (): Tensor => expandDims(perElement(dy!, perExampleShape, s), axis);
+    const dPer = (): Tensor => expandDims(perElement(dy!, perExampleShape, s, () => sum(s.input(1), axis)), axis);
     return [
       () => mul(dPer(), neg(logSoftmax(s.input(1), axis))),
       () => {
@@ -81,8 +90,8 @@ const sigmoidCrossEntropyRule: GradientRule = {
   grad: ([dy], s) => {
     const shape = s.inputSpecs[1]!.shape;
     return [
-      () => mul(perElement(dy!, shape, s), neg(s.input(1))),
-      () => mul(perElement(dy!, shape, s), sub(sigmoid(s.input(1)), s.input(0))),
+      () => mul(perElement(dy!, shape, s, () => s.input(1)), neg(s.input(1))),
+      () => mul(perElement(dy!, shape, s, () => s.input(1)), sub(sigmoid(s.input(1)), s.input(0))),
     ];
   },
 };
@@ -93,8 +102,8 @@ const meanSquaredErrorRule: GradientRule = {
     const shape = s.inputSpecs[1]!.shape;
     const diff = (): Tensor => sub(s.input(1), s.input(0));
     return [
-      () => mul(perElement(dy!, shape, s), mul(diff(), -2)),
-      () => mul(perElement(dy!, shape, s), mul(diff(), 2)),
+      () => mul(perElement(dy!, shape, s, () => s.input(1)), mul(diff(), -2)),
+      () => mul(perElement(dy!, shape, s, () => s.input(1)), mul(diff(), 2)),
     ];
   },
 };

@@ -293,6 +293,29 @@ const CONV_KEYS = ['strides', 'padding', 'dilations'] as const;
 const TRANSPOSE_KEYS = ['strides', 'padding'] as const;
 const POOL_KEYS = ['filterSize', 'strides', 'padding'] as const;
 
+/** Like {@link checkShapeArg}, but dims may be `null` (filled from the inputs by `resolveAttrs`). */
+function checkPartialShapeArg(s: unknown, fn: string, what: string): Dim[] {
+  if (
+    !Array.isArray(s) ||
+    s.length !== 4 ||
+    !s.every((d) => d === null || (typeof d === 'number' && Number.isInteger(d) && d >= 0))
+  ) {
+    throw new ValueError(`${fn}: ${what} must be an array of 4 non-negative integers, got ${describe(s)}`);
+  }
+  return [...(s as Dim[])];
+}
+
+/**
+ * Fills `null` dims of a shape attribute from the inputs: `sources[i]` gives dim i's value
+ * (possibly still unknown while a graph is built).
+ */
+function fillShapeAttr(attrs: Attrs, key: string, sources: readonly (() => Dim)[]): Attrs {
+  const s = attrs[key];
+  if (!Array.isArray(s) || !s.some((d) => d === null)) return attrs;
+  const filled = (s as Dim[]).map((d, i) => (d === null ? (sources[i]?.() ?? null) : d));
+  return { ...attrs, [key]: filled };
+}
+
 function checkShapeArg(s: unknown, fn: string, what: string): number[] {
   if (
     !Array.isArray(s) ||
@@ -618,9 +641,10 @@ function backpropInputInfer(fn: string, depthwise: boolean, shapeAttr: string, d
       [dyName, dy!],
       ['filter', f!],
     ]);
-    const inputShape = checkShapeArg(attrs[shapeAttr], fn, shapeAttr);
-    const n = normalizeConv(attrs, fn);
     checkRank4(dy!.shape, fn, dyName, X_LAYOUT);
+    attrs = resolveInputShape(shapeAttr)([dy!, f!], attrs);
+    const inputShape = checkPartialShapeArg(attrs[shapeAttr], fn, shapeAttr);
+    const n = normalizeConv(attrs, fn);
     const g = convGeometry(fn, inputShape, f!.shape, n, depthwise, { x: shapeAttr, filter: 'filter' });
     const op = depthwise ? 'depthwiseConv2d' : 'conv2d';
     checkMatches(
@@ -641,9 +665,10 @@ function backpropFilterInfer(fn: string, depthwise: boolean) {
       ['x', x!],
       ['dy', dy!],
     ]);
-    const filterShape = checkShapeArg(attrs['filterShape'], fn, 'filterShape');
-    const n = normalizeConv(attrs, fn);
     checkRank4(dy!.shape, fn, 'dy', X_LAYOUT);
+    attrs = resolveFilterShape(depthwise)([x!, dy!], attrs);
+    const filterShape = checkPartialShapeArg(attrs['filterShape'], fn, 'filterShape');
+    const n = normalizeConv(attrs, fn);
     const g = convGeometry(fn, x!.shape, filterShape, n, depthwise, { x: 'x', filter: 'filterShape' });
     const op = depthwise ? 'depthwiseConv2d' : 'conv2d';
     checkMatches(
@@ -657,6 +682,34 @@ function backpropFilterInfer(fn: string, depthwise: boolean) {
   };
 }
 
+// ---- run-time shapes ----------------------------------------------------------------------
+// Gradients built in a graph with a `[null, ...]` placeholder pass shape attributes whose batch
+// (or channel) dims are unknown; these resolvers fill them from the inputs' actual shapes.
+
+function resolveInputShape(key: string) {
+  return ([dy, f]: readonly TensorSpec[], attrs: Attrs): Attrs =>
+    fillShapeAttr(attrs, key, [() => dy!.shape[0] ?? null, () => null, () => null, () => f!.shape[2] ?? null]);
+}
+
+function resolveFilterShape(depthwise: boolean) {
+  return ([x, dy]: readonly TensorSpec[], attrs: Attrs): Attrs =>
+    fillShapeAttr(attrs, 'filterShape', [
+      () => null,
+      () => null,
+      () => x!.shape[3] ?? null,
+      () => {
+        const cin = x!.shape[3] ?? null;
+        const cout = dy!.shape[3] ?? null;
+        if (!depthwise) return cout;
+        return cin === null || cout === null || cin === 0 ? null : cout / cin;
+      },
+    ]);
+}
+
+function resolvePoolInputShape([dy]: readonly TensorSpec[], attrs: Attrs): Attrs {
+  return fillShapeAttr(attrs, 'inputShape', [() => dy!.shape[0] ?? null, () => null, () => null, () => dy!.shape[3] ?? null]);
+}
+
 // ---- op definitions -----------------------------------------------------------------------
 
 const conv2dOp = definePrimitive({
@@ -668,12 +721,14 @@ const conv2dOp = definePrimitive({
 const conv2dBackpropInputOp = definePrimitive({
   name: 'conv2dBackpropInput',
   inputs: ['dy', 'filter'],
+  resolveAttrs: resolveInputShape('inputShape'),
   infer: backpropInputInfer('conv2dBackpropInput', false, 'inputShape', 'dy'),
 });
 
 const conv2dBackpropFilterOp = definePrimitive({
   name: 'conv2dBackpropFilter',
   inputs: ['x', 'dy'],
+  resolveAttrs: resolveFilterShape(false),
   infer: backpropFilterInfer('conv2dBackpropFilter', false),
 });
 
@@ -699,12 +754,14 @@ const depthwiseConv2dOp = definePrimitive({
 const depthwiseConv2dBackpropInputOp = definePrimitive({
   name: 'depthwiseConv2dBackpropInput',
   inputs: ['dy', 'filter'],
+  resolveAttrs: resolveInputShape('inputShape'),
   infer: backpropInputInfer('depthwiseConv2dBackpropInput', true, 'inputShape', 'dy'),
 });
 
 const depthwiseConv2dBackpropFilterOp = definePrimitive({
   name: 'depthwiseConv2dBackpropFilter',
   inputs: ['x', 'dy'],
+  resolveAttrs: resolveFilterShape(true),
   infer: backpropFilterInfer('depthwiseConv2dBackpropFilter', true),
 });
 
@@ -748,12 +805,14 @@ const avgPoolOp = definePrimitive({
 const avgPoolGradOp = definePrimitive({
   name: 'avgPoolGrad',
   inputs: ['dy'],
+  resolveAttrs: resolvePoolInputShape,
   infer: ([dy], attrs) => {
     const fn = 'avgPoolGrad';
     checkFloat(fn, [['dy', dy!]]);
-    const inputShape = checkShapeArg(attrs['inputShape'], fn, 'inputShape');
-    const n = normalizePool(attrs, fn);
     checkRank4(dy!.shape, fn, 'dy', X_LAYOUT);
+    attrs = resolvePoolInputShape([dy!], attrs);
+    const inputShape = checkPartialShapeArg(attrs['inputShape'], fn, 'inputShape');
+    const n = normalizePool(attrs, fn);
     const g = poolGeometry(fn, inputShape, n, 'inputShape');
     checkMatches(fn, 'dy', dy!.shape, outShape(g), () => `avgPool of an input ${formatShape(inputShape)} (${describePool(n)})`);
     return [{ shape: inputShape, dtype: dy!.dtype }];
