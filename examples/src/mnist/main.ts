@@ -76,7 +76,7 @@ const bar = new cliProgress.SingleBar(
 let barEpoch = -1;
 const started = performance.now();
 console.log(`Training on ${opts.backend}, mode ${opts.mode}, ${opts.epochs} epochs, batch ${opts.batchSize}, seed ${opts.seed}`);
-const result = trainMnist(
+const result = await trainMnist(
   {
     mode: opts.mode,
     epochs: opts.epochs,

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { argMax, equal, keep, sum, tensor, tidy, type Tensor, type Variable } from '@tessera/core';
+import { argMax, equal, keep, sum, tensor, tidy, type Tensor } from '@tessera/core';
 import { AdamOptimizer } from '@tessera/optim';
 import { encodeCheckpoint, restoreCheckpoint, writeFileAtomic } from '../checkpoint.js';
 import { gatherBatch, loadMnist, permutation, type MnistSplit } from './data.js';
@@ -61,13 +61,17 @@ export interface TrainResult {
   readonly resumedFrom: number;
 }
 
-/** One training step on a batch: returns [loss, number correct]. */
-interface Trainer {
-  readonly variables: readonly Variable[];
-  readonly optimizer: AdamOptimizer;
-  step(x: Float32Array, y: Int32Array, n: number): [number, number];
-  predict(x: Float32Array, n: number): Int32Array;
-  dispose(): void;
+/** What a training mode provides: steps, predictions and checkpoints. */
+export interface Trainer {
+  /** One training step on a batch: returns [loss before the update, number of correct predictions]. */
+  step(x: Float32Array, y: Int32Array, n: number): Promise<[number, number]> | [number, number];
+  /** Predicted classes of a batch. */
+  predict(x: Float32Array, n: number): Promise<Int32Array> | Int32Array;
+  /** The full training state (weights and optimizer state) as safetensors bytes. */
+  save(metadata: Record<string, string>): Promise<Uint8Array> | Uint8Array;
+  /** Restores `save`'s bytes; returns their metadata. */
+  restore(bytes: Uint8Array): Promise<Record<string, string>> | Record<string, string>;
+  dispose(): Promise<void> | void;
 }
 
 function eagerTrainer(seed: number, learningRate: number): Trainer {
@@ -76,8 +80,6 @@ function eagerTrainer(seed: number, learningRate: number): Trainer {
   const optimizer = new AdamOptimizer(learningRate);
   const variables = [conv.w1, conv.b1, conv.w2, conv.b2, dense.w, dense.b];
   return {
-    variables,
-    optimizer,
     step(xs, ys, n) {
       const x = tensor(xs, [n, 28, 28, 1]);
       const y = tensor(ys, [n], 'int32');
@@ -95,6 +97,8 @@ function eagerTrainer(seed: number, learningRate: number): Trainer {
     predict(xs, n) {
       return tidy(() => argMax(denseForward(dense, convForward(conv, tensor(xs, [n, 28, 28, 1]))), 1).dataSync() as Int32Array);
     },
+    save: (metadata) => encodeCheckpoint(variables, optimizer, metadata),
+    restore: (bytes) => restoreCheckpoint(bytes, variables, optimizer),
     dispose() {
       optimizer.dispose();
       for (const v of variables) v.dispose();
@@ -102,7 +106,7 @@ function eagerTrainer(seed: number, learningRate: number): Trainer {
   };
 }
 
-const trainers: Record<Mode, (seed: number, lr: number) => Trainer> = {
+const trainers: Record<Mode, (seed: number, lr: number) => Trainer | Promise<Trainer>> = {
   eager: eagerTrainer,
   graph: () => {
     throw new Error('graph mode: not available yet');
@@ -113,13 +117,11 @@ const trainers: Record<Mode, (seed: number, lr: number) => Trainer> = {
 };
 
 /** Registers another trainer (graph and split modes live in their own modules). */
-export function registerTrainer(mode: Mode, make: (seed: number, lr: number) => Trainer): void {
+export function registerTrainer(mode: Mode, make: (seed: number, lr: number) => Trainer | Promise<Trainer>): void {
   trainers[mode] = make;
 }
 
-export type { Trainer };
-
-function evaluate(trainer: Trainer, images: Float32Array, labels: Int32Array): number {
+async function evaluate(trainer: Trainer, images: Float32Array, labels: Int32Array): Promise<number> {
   const n = labels.length;
   let correct = 0;
   const chunk = 500;
@@ -127,16 +129,16 @@ function evaluate(trainer: Trainer, images: Float32Array, labels: Int32Array): n
     const count = Math.min(chunk, n - start);
     const idx = Array.from({ length: count }, (_, k) => start + k);
     const { x, y } = gatherBatch(images, labels, idx);
-    const pred = trainer.predict(x, count);
+    const pred = await trainer.predict(x, count);
     for (let k = 0; k < count; k++) if (pred[k] === y[k]) correct++;
   }
   return n === 0 ? 0 : correct / n;
 }
 
 /** Trains the network; deterministic for a given seed, mode and backend. */
-export function trainMnist(options: TrainOptions, hooks: TrainHooks = {}): TrainResult {
+export async function trainMnist(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const data = options.data ?? loadMnist(2000, options.limit);
-  const trainer = trainers[options.mode](options.seed, options.learningRate);
+  const trainer = await trainers[options.mode](options.seed, options.learningRate);
   const history: EpochRecord[] = [];
   const stepLosses: number[] = [];
   let startEpoch = 0;
@@ -144,7 +146,7 @@ export function trainMnist(options: TrainOptions, hooks: TrainHooks = {}): Train
   if (options.out !== undefined) mkdirSync(options.out, { recursive: true });
   if (options.resume === true) {
     if (ckpt === undefined || !existsSync(ckpt)) throw new Error(`--resume: no checkpoint at ${ckpt ?? '(no --out folder)'}`);
-    const meta = restoreCheckpoint(new Uint8Array(readFileSync(ckpt)), trainer.variables, trainer.optimizer);
+    const meta = await trainer.restore(new Uint8Array(readFileSync(ckpt)));
     const saved = JSON.parse(meta['training'] ?? '{}') as { epoch?: number; history?: EpochRecord[]; stepLosses?: number[]; mode?: string; seed?: number };
     if (saved.mode !== options.mode || saved.seed !== options.seed) {
       throw new Error(`--resume: the checkpoint was written by mode ${saved.mode} seed ${saved.seed}, not mode ${options.mode} seed ${options.seed}`);
@@ -164,7 +166,7 @@ export function trainMnist(options: TrainOptions, hooks: TrainHooks = {}): Train
     for (let s = 0; s < steps; s++) {
       const idx = order.subarray(s * options.batchSize, Math.min(nTrain, (s + 1) * options.batchSize));
       const { x, y } = gatherBatch(data.trainImages, data.trainLabels, idx);
-      const [loss, c] = trainer.step(x, y, idx.length);
+      const [loss, c] = await trainer.step(x, y, idx.length);
       stepLosses.push(loss);
       lossSum += loss * idx.length;
       correct += c;
@@ -178,7 +180,7 @@ export function trainMnist(options: TrainOptions, hooks: TrainHooks = {}): Train
         examplesPerSecond: seen / ((performance.now() - started) / 1000),
       });
     }
-    const testAccuracy = evaluate(trainer, data.testImages, data.testLabels);
+    const testAccuracy = await evaluate(trainer, data.testImages, data.testLabels);
     const record: EpochRecord = {
       epoch: epoch + 1,
       trainLoss: lossSum / seen,
@@ -190,10 +192,10 @@ export function trainMnist(options: TrainOptions, hooks: TrainHooks = {}): Train
     hooks.onEpoch?.(record);
     if (ckpt !== undefined) {
       const training = JSON.stringify({ epoch: epoch + 1, history, stepLosses, mode: options.mode, seed: options.seed });
-      writeFileAtomic(ckpt, encodeCheckpoint(trainer.variables, trainer.optimizer, { training }));
+      writeFileAtomic(ckpt, await trainer.save({ training }));
     }
   }
-  const testAccuracy = history.length > 0 ? history[history.length - 1]!.testAccuracy : evaluate(trainer, data.testImages, data.testLabels);
-  trainer.dispose();
+  const testAccuracy = history.length > 0 ? history[history.length - 1]!.testAccuracy : await evaluate(trainer, data.testImages, data.testLabels);
+  await trainer.dispose();
   return { history, stepLosses, testAccuracy, resumedFrom: startEpoch };
 }
