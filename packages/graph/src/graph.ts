@@ -66,7 +66,14 @@ export function currentGraph(): Graph | undefined {
   return graphStack[graphStack.length - 1];
 }
 
-/** Options of {@link Graph.variableScope} / {@link variableScope}. */
+/**
+ * Options of {@link Graph.variableScope} / {@link variableScope}.
+ *
+ * @example
+ * ```ts
+ * const o: VariableScopeOptions = { reuse: true };
+ * ```
+ */
 export interface VariableScopeOptions {
   /**
    * TensorFlow's `reuse`: `false` (default) creates variables with `getVariable` and fails if one
@@ -806,7 +813,14 @@ export class Graph {
     return this.withCtx(this.root, () => this.group(ops, { name: 'init' }));
   }
 
-  /** The number of nodes. */
+  /**
+   * The number of nodes.
+   *
+   * @example
+   * ```ts
+   * new Graph().numNodes; // 0
+   * ```
+   */
   get numNodes(): number {
     return this.nodes.length;
   }

@@ -32,7 +32,7 @@ import {
   type TypedArray,
 } from '@tessera/core';
 import { GraphError, MissingFeedError, SessionClosedError, UninitializedVariableError } from './errors.js';
-import type { Graph } from './graph.js';
+import { Graph } from './graph.js';
 import type { Ctx, GraphNode } from './node.js';
 import { GraphVariable, Operation, SymbolicTensor } from './symbolic.js';
 
@@ -309,7 +309,7 @@ export class Session {
    * ```
    */
   constructor(graph: Graph, options: SessionOptions = {}) {
-    if (graph === null || typeof graph !== 'object' || !('hook' in graph)) {
+    if (!(graph instanceof Graph)) {
       throw new ValueError('Session: expected a Graph');
     }
     this.graph = graph;

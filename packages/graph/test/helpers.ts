@@ -43,3 +43,21 @@ export function countingBackend(base: Backend): CountingBackend {
   }
   return self;
 }
+
+/** A backend that forwards to `base` but, like WebGPU, only reads asynchronously. */
+export function asyncOnlyBackend(base: Backend): Backend {
+  return {
+    specificationVersion: 1,
+    name: `async-${base.name}`,
+    capabilities: { dtypes: base.capabilities.dtypes, syncRead: false },
+    kernels: base.kernels,
+    write: (v, s, d) => base.write(v, s, d),
+    read: async (id) => {
+      await new Promise((r) => setTimeout(r, 0));
+      return base.read(id);
+    },
+    disposeData: (id) => base.disposeData(id),
+    memory: () => base.memory(),
+    dispose: () => base.dispose(),
+  };
+}
