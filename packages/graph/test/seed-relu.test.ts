@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { greaterEqual, setBackend, mul, zeros, UnsupportedError, type Tensor } from '@tessera/core';
+import { greaterEqual, setBackend, mul, variable, zeros, UnsupportedError, type Tensor } from '@tessera/core';
 import { createCpuBackend } from '@tessera/kernels-cpu';
 import { Graph, placeholder, cond, Session } from '../src/index.js';
 
@@ -42,12 +42,17 @@ describe('seed 001: relu in a graph', () => {
         return mul(x2, relu(x2));
       }),
     ).toThrowError(UnsupportedError);
-    try {
-      g.asDefault(() => relu(placeholder('float64', [1, 1])));
-    } catch (e) {
-      expect((e as Error).message).toMatch(/not known while the graph is being built/);
-      expect((e as Error).message).toMatch(/cond\(/);
-      expect((e as Error).message).toMatch(/whileLoop\(/);
-    }
+    const helpful = /not known while the graph is being built.*Use cond\(pred, trueFn, falseFn\).*whileLoop\(/s;
+    expect(() => g.asDefault(() => relu(placeholder('float64', [1, 1])))).toThrowError(helpful);
+    // the other ways of using a value: +x, `${x}`, a variable in a comparison
+    g.asDefault(() => {
+      const x = placeholder('float64', [1, 1]);
+      expect(() => +x).toThrowError(helpful);
+      expect(() => `${x}`).toThrowError(helpful);
+      const w = variable(1, { name: 'w' });
+      // @ts-expect-error -- comparing a variable with a number
+      expect(() => w > 0).toThrowError(helpful);
+      expect(x.toString()).toMatch(/SymbolicTensor\('Placeholder_\d+', shape=\[1,1\], dtype=float64\)/);
+    });
   });
 });
