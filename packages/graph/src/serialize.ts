@@ -517,12 +517,11 @@ export function graphFromJSON(json: unknown, g: Graph): Graph {
   };
   const visibleFrom = (t: SymbolicTensor, ctx: Ctx): boolean => {
     const home = t.node.ctx;
-    for (let c: Ctx | null = ctx; c !== null; c = c.parent) {
-      if (c === home || c.remat.includes(home)) return true;
-      if (!c.captureSet.has(t) && c !== ctx) return false;
-    }
+    for (let c: Ctx | null = ctx; c !== null; c = c.parent) if (c === home || c.remat.includes(home)) return true;
     return false;
   };
+  /** Whether `t` is computed inside `c` (or a context it recomputes) rather than passed in. */
+  const inside = (t: SymbolicTensor, c: Ctx): boolean => t.node.ctx.within(c) || c.remat.some((r) => t.node.ctx.within(r));
 
   /** Sets a sub-context's outputs, loop variables and captures from its JSON, and closes it. */
   const closeCtx = (c: Ctx, owner: GraphNode, i: number, where: string): void => {
@@ -545,6 +544,16 @@ export function graphFromJSON(json: unknown, g: Graph): Graph {
     const inputs = new Set(owner.inputs);
     for (const t of c.captures) {
       if (!inputs.has(t)) throw fail(`${where}: the context uses '${t.name}', which its node does not take as an input`);
+    }
+    for (const d of ctxs) {
+      if (!d.within(c) && !c.remat.some((r) => d.within(r))) continue;
+      for (const m of d.nodes) {
+        for (const t of [...m.inputs, ...m.control]) {
+          if (!inside(t, c) && !c.captureSet.has(t)) {
+            throw fail(`${where}: node '${m.name}' uses '${t.name}' from outside ${c.label}, which the context does not capture`);
+          }
+        }
+      }
     }
     c.owner = owner;
     c.closed = true;
