@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { add, exp, matmul, mul, setBackend, sin, square, sum, tensor, variable, DTypeError, ShapeError } from '@tessera/core';
+import { add, exp, matmul, mean, mul, setBackend, sin, square, sum, tensor, variable, DTypeError, ShapeError } from '@tessera/core';
 import { createCpuBackend } from '@tessera/kernels-cpu';
 import { sgdUpdate } from '@tessera/optim';
 import {
@@ -97,6 +97,21 @@ describe('gradients(ys, xs, gradYs)', () => {
     const [dx, dg] = s.run(d as [never, never], { x: [1, 2], g: [3, 4] });
     expect((dx as unknown as { arraySync(): unknown }).arraySync()).toEqual([1, 1]);
     expect((dg as unknown as { arraySync(): unknown }).arraySync()).toEqual([-0.5, -0.5]);
+    s.close();
+  });
+
+  it('works with an unknown batch dimension', () => {
+    const g = new Graph();
+    const dw = g.asDefault(() => {
+      const x = placeholder('float32', [null, 2], { name: 'x' });
+      const w = variable(tensor([[1], [1]]), { name: 'w' });
+      return gradients(mean(square(matmul(x, w))), [w])[0]!;
+    });
+    const s = new Session(g);
+    s.run(globalVariablesInitializer(g));
+    // (2/N)·Σ (x_i·w) x_i
+    expect(s.run(dw, { x: [[1, 2], [3, 4]] }).arraySync()).toEqual([[24], [34]]);
+    expect(s.run(dw, { x: [[1, 2]] }).arraySync()).toEqual([[6], [12]]);
     s.close();
   });
 
