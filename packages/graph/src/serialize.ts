@@ -620,7 +620,18 @@ export function graphFromJSON(json: unknown, g: Graph): Graph {
           if (e instanceof TesseraError) throw fail(`${at}: ${e.message}`);
           throw fail(`${at}: op '${opName}' rejects its inputs or attributes (${e instanceof Error ? e.message : String(e)})`);
         }
-        inferred.forEach((s, k) => checkPartialShape(s.shape, `${at} output ${k}`));
+        inferred.forEach((s, k) => {
+          checkPartialShape(s.shape, `${at} output ${k}`);
+          if (!isDType(s.dtype)) throw fail(`${at}: op '${opName}' produces an invalid dtype ${JSON.stringify(s.dtype)}`);
+        });
+        if (opName === 'reshape') {
+          const a = inputs[0]!.partialShape;
+          const b = inferred[0]!.shape;
+          const known = (sh: PartialShape): number | null => (sh.every((d) => d !== null) ? sh.reduce<number>((x, d) => x * d!, 1) : null);
+          const na = known(a);
+          const nb = known(b);
+          need(na === null || nb === null || na === nb, `reshape from ${formatShape(a)} to ${formatShape(b)} changes the number of elements`);
+        }
         need(sameSpecs(inferred), `the saved outputs do not match what op '${opName}' produces`);
         add({ ...base, op: opName, def, attrs }, inferred);
         break;

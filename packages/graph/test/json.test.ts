@@ -156,6 +156,17 @@ describe('toJSON / fromJSON', () => {
       bad((j) => (j.nodes[3]!['attrs'] = { axes: [0], keepDims: false, __proto__: 1, ['constructor']: 2 }), /forbidden key|do not match/);
       bad((j) => ((j.nodes[2]!['outputs'] as Record<string, unknown>[])[0]!['shape'] = [3]), /do not match/);
       bad((j) => (j.nodes[2]!['name'] = 'x'), /name is used twice/);
+      bad((j) => {
+        j.nodes[2]!['op'] = 'reshape';
+        j.nodes[2]!['inputs'] = [[0, 0]];
+        j.nodes[2]!['attrs'] = { shape: [3] };
+        (j.nodes[2]!['outputs'] as Record<string, unknown>[])[0]!['shape'] = [3];
+      }, /reshape/);
+      bad((j) => {
+        j.nodes[2]!['op'] = 'cast';
+        j.nodes[2]!['inputs'] = [[0, 0]];
+        j.nodes[2]!['attrs'] = { dtype: 'complex64' };
+      }, /invalid dtype/);
     });
     it('contexts', () => {
       bad((j) => j.contexts.push({ kind: 'branch', parent: 0, label: 'b', remat: [], outputs: [], loopVars: [], captures: [] }), /belongs to no control-flow node/);
