@@ -149,11 +149,11 @@ const m = gs.asDefault(() => {
   const firstPartVars = trainableVariables().filter((v) => v.name.startsWith('first_part/'));
   const secondPartVars = trainableVariables().filter((v) => v.name.startsWith('second_part/'));
   const opt = new GradientDescentOptimizer(0.5);
-  const trainFirstPart = opt.applyGradients(opt.computeGradients(lossT, { varList: firstPartVars }));
+  const trainFirstPart = opt.applyGradients(opt.computeGradients(lossT, { varList: firstPartVars }))!;
   const ivGradients = gradients(lossT, [iv])[0]!;
   const ivPh = placeholder('float32', [4, 2], { name: 'iv_ph' });
   const secondGrads = gradients(iv, secondPartVars, ivPh);
-  const trainSecondPart = opt.applyGradients(secondGrads.map((gr, i) => [gr, secondPartVars[i]!] as [Tensor | null, Variable]));
+  const trainSecondPart = opt.applyGradients(secondGrads.map((gr, i) => [gr, secondPartVars[i]!] as [Tensor | null, Variable]))!;
   return { xp, yp, lossT, trainFirstPart, ivGradients, ivPh, trainSecondPart, init: globalVariablesInitializer() };
 });
 const s = new Session(gs);
