@@ -252,7 +252,7 @@ export function graphGradients(
       if (!(x instanceof Tensor)) throw new ValueError(`${fn}: xs[${i}] is not a tensor or variable`);
       if (x instanceof GraphVariable && x.assignNode === undefined) {
         if (x.graph !== g) g.resolve(x, ctx, fn, `xs[${i}]`);
-        const reads = (g.readsOf.get(x) ?? []).filter((r) => visible(g, r, ctx));
+        const reads = (g.readsOf.get(x) ?? []).filter((r) => visible(r, ctx));
         return reads.map((r) => g.capture(r, ctx, fn));
       }
       if (!isGraphTensor(x)) {
@@ -280,10 +280,9 @@ export function graphGradients(
   });
 }
 
-function visible(g: Graph, t: SymbolicTensor, ctx: Ctx): boolean {
+function visible(t: SymbolicTensor, ctx: Ctx): boolean {
   const home = t.node.ctx;
   for (let c: Ctx | null = ctx; c !== null; c = c.parent) if (c === home || c.remat.includes(home)) return true;
-  void g;
   return false;
 }
 

@@ -269,10 +269,6 @@ function decodeAttr(v: unknown, where: string, depth: number): unknown {
 
 // ---- toJSON ---------------------------------------------------------------------------------
 
-function encodeStructure(s: Structure): unknown {
-  return s;
-}
-
 /** Writes `g` as JSON. @internal */
 export function graphToJSON(g: Graph): GraphJSON {
   const live = (c: Ctx): boolean => {
@@ -334,7 +330,7 @@ export function graphToJSON(g: Graph): GraphJSON {
       ...(data !== undefined ? { data } : {}),
       ...(v !== undefined ? { variable: v } : {}),
       ...(n.cond !== undefined
-        ? { cond: { trueCtx: ctxRef(n.cond.trueCtx), falseCtx: ctxRef(n.cond.falseCtx), structure: encodeStructure(n.cond.structure) } }
+        ? { cond: { trueCtx: ctxRef(n.cond.trueCtx), falseCtx: ctxRef(n.cond.falseCtx), structure: n.cond.structure } }
         : {}),
       ...(n.loop !== undefined
         ? {
