@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { add, exp, matmul, mean, mul, setBackend, sin, square, sum, tensor, variable, DTypeError, ShapeError } from '@tessera/core';
 import { createCpuBackend } from '@tessera/kernels-cpu';
 import { sgdUpdate } from '@tessera/optim';
+import { gradients as autogradGradients } from '@tessera/autograd';
 import {
   controlDependencies,
   globalVariablesInitializer,
@@ -30,6 +31,21 @@ describe('gradients(ys, xs, gradYs)', () => {
     const s = new Session(g);
     expect(s.run(dx, { x: 2 }).item()).toBe(6);
     expect(s.run(d2 as [typeof dx, typeof dx], { x: 1, y: 2 }).map((t) => t.item())).toEqual([2, 12]);
+    s.close();
+  });
+
+  it("autograd's gradients() builds the same nodes through the graph hook", () => {
+    const g = new Graph();
+    const { a, b } = g.asDefault(() => {
+      const x = placeholder('float32', [2], { name: 'x' });
+      const y = sum(mul(exp(x), x));
+      return { a: gradients(y, [x])[0]!, b: autogradGradients(y, [x])[0]! };
+    });
+    const s = new Session(g);
+    const [va, vb] = s.run([a, b], { x: [0, 1] });
+    // d/dx (x eˣ) = (1 + x) eˣ
+    expect(va.dataSync()[1]).toBeCloseTo(2 * Math.E, 5);
+    expect(vb.arraySync()).toEqual(va.arraySync());
     s.close();
   });
 
