@@ -1,0 +1,149 @@
+/**
+ * Every code block of the guides in docs/guides is compiled and run, so an example that stops
+ * working fails CI (the conventions are in tests/docs-support/markdown.ts):
+ *
+ * 1. The ```ts blocks of each guide are assembled into programs under tests/docs-tmp/
+ *    (ignored by git), with `node_modules` links to the workspace packages, as a user's
+ *    project would import them.
+ * 2. One `tsc` program typechecks them all (strict, against the package sources through the
+ *    `@tessera/source` condition), together with the plugin example in examples/plugin-backend.
+ * 3. Each program runs in order on the CPU backend; its console output is compared with the
+ *    ```text blocks marked as output.
+ * 4. Excerpts (blocks marked `excerpt <path>`) must appear verbatim in the file they quote.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildPrograms, extractBlocks, normalizeOutput, splitOutput, type CodeBlock, type Program } from './docs-support/markdown.js';
+
+const root = join(import.meta.dirname, '..');
+const guidesDir = join(root, 'docs', 'guides');
+const outDir = join(import.meta.dirname, 'docs-tmp');
+
+const guides = existsSync(guidesDir) ? readdirSync(guidesDir).filter((f) => f.endsWith('.md')).sort() : [];
+const blocksByGuide = new Map<string, CodeBlock[]>(
+  guides.map((g) => [g, extractBlocks(g, readFileSync(join(guidesDir, g), 'utf8'))]),
+);
+const programs: Program[] = guides.flatMap((g) => buildPrograms(g, blocksByGuide.get(g)!));
+
+/** Packages a guide may import, and where they live. */
+const LINKS: Record<string, string> = {
+  '@tessera/core': 'packages/core',
+  '@tessera/autograd': 'packages/autograd',
+  '@tessera/optim': 'packages/optim',
+  '@tessera/graph': 'packages/graph',
+  '@tessera/kernels-cpu': 'packages/kernels-cpu',
+  '@tessera/kernels-gpu': 'packages/kernels-gpu',
+  '@tessera-example/plugin-backend': 'examples/plugin-backend',
+  '@webgpu/types': 'packages/kernels-gpu/node_modules/@webgpu/types',
+  webgpu: 'packages/kernels-gpu/node_modules/webgpu',
+};
+
+function writePrograms(): void {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, '.gitignore'), '*\n');
+  for (const [name, target] of Object.entries(LINKS)) {
+    const abs = join(root, target);
+    if (!existsSync(abs)) continue;
+    const link = join(outDir, 'node_modules', name);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(relative(dirname(link), abs), link, 'dir');
+  }
+  const types = ['node', ...(existsSync(join(outDir, 'node_modules', '@webgpu', 'types')) ? ['@webgpu/types'] : [])];
+  const tsconfig = {
+    extends: '../../tsconfig.base.json',
+    compilerOptions: {
+      noEmit: true,
+      types,
+      customConditions: ['@tessera/source'],
+      isolatedDeclarations: false,
+      declaration: false,
+      declarationMap: false,
+    },
+    include: ['**/*.ts', '../docs.test.ts', '../docs-support', '../../examples/plugin-backend/src', '../../examples/plugin-backend/test'],
+    exclude: ['node_modules'],
+  };
+  writeFileSync(join(outDir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+  for (const p of programs) {
+    mkdirSync(dirname(join(outDir, p.file)), { recursive: true });
+    writeFileSync(join(outDir, p.file), p.source);
+  }
+}
+
+/** Rewrites `tests/docs-tmp/<file>(line,col)` positions in tsc output to guide positions. */
+function mapDiagnostics(out: string): string {
+  const byFile = new Map(programs.map((p) => [p.file, p]));
+  return out.replace(/(?:tests\/)?docs-tmp\/([\w./-]+\.ts)\((\d+),(\d+)\)/g, (all, file: string, line: string, col: string) => {
+    const p = byFile.get(file);
+    const guideLine = p?.lineMap[Number(line) - 1];
+    return p !== undefined && guideLine !== undefined && guideLine > 0 ? `docs/guides/${p.guide}:${guideLine}:${col}` : all;
+  });
+}
+
+beforeAll(() => {
+  writePrograms();
+});
+
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
+describe('guides', () => {
+  it('exist, and every guide has code', () => {
+    expect(guides.length).toBeGreaterThan(0);
+    for (const g of guides) expect(programs.some((p) => p.guide === g), g).toBe(true);
+  });
+
+  it('typecheck (every ts block, strict), with the plugin example', () => {
+    let out = '';
+    let ok = true;
+    try {
+      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(outDir, 'tsconfig.json'), '--pretty', 'false'], {
+        cwd: join(root, 'tests'),
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
+    } catch (e) {
+      ok = false;
+      const err = e as { stdout?: string; stderr?: string };
+      out = mapDiagnostics(`${err.stdout ?? ''}${err.stderr ?? ''}`);
+    }
+    expect(out).toBe('');
+    expect(ok).toBe(true);
+  });
+
+  it('quote their excerpts verbatim', () => {
+    for (const [g, blocks] of blocksByGuide) {
+      for (const b of blocks) {
+        if (b.marker?.kind !== 'excerpt') continue;
+        const file = join(root, b.marker.path);
+        expect(existsSync(file), `${g}:${b.line}: ${b.marker.path} does not exist`).toBe(true);
+        expect(readFileSync(file, 'utf8').includes(b.code), `${g}:${b.line}: the excerpt is not in ${b.marker.path}`).toBe(true);
+      }
+    }
+  });
+
+  for (const p of programs.filter((q) => q.run)) {
+    it(`run: ${p.file} (docs/guides/${p.guide}:${p.blocks[0]!.line})`, async () => {
+      const lines: string[] = [];
+      const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+        lines.push(...format(...args).split('\n'));
+      });
+      try {
+        await import(pathToFileURL(join(outDir, p.file)).href);
+      } finally {
+        spy.mockRestore();
+      }
+      const outputs = splitOutput(lines, p.blocks.length);
+      for (const [i, expected] of p.expectedOutput) {
+        expect(normalizeOutput(outputs[i]!), `output of the block at docs/guides/${p.guide}:${p.blocks[i]!.line} (expected at line ${expected.line})`).toBe(
+          normalizeOutput(expected.text),
+        );
+      }
+    });
+  }
+});
