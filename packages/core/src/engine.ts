@@ -81,6 +81,8 @@ export interface GraphHook {
    * optimizer's train op in graph mode.
    */
   group?(deps: readonly Tensor[], name?: string): Tensor;
+  /** The graph's trainable variables (the default `varList` of optimizers in graph mode). */
+  trainableVariables?(): Variable[];
 }
 
 /**

@@ -256,9 +256,6 @@ function checkGlobalStep(fn: string, globalStep: unknown): Variable | undefined 
   return globalStep;
 }
 
-/** A graph hook that can also list the graph's trainable variables (optional). */
-type GraphHookWithVariables = GraphHook & { trainableVariables?(): Variable[] };
-
 function isSymbolicTensor(x: unknown): x is Tensor {
   return x instanceof Tensor && x.isSymbolic;
 }
@@ -491,7 +488,7 @@ export abstract class Optimizer {
   }
 
   private symbolicGradients(fn: string, loss: Tensor, varList: readonly Variable[] | undefined): Array<[Tensor | null, Variable]> {
-    const hook = activeGraphHook() as GraphHookWithVariables | undefined;
+    const hook = activeGraphHook();
     if (hook?.gradients === undefined) {
       throw new ValueError(`${fn}: the loss is a symbolic graph tensor; build the train op inside graph.asDefault(...)`);
     }
