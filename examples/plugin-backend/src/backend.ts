@@ -31,6 +31,7 @@ import type { Buffers } from './kernels/util.js';
  * @example
  * ```ts
  * const backend = await createLoopBackend({ name: 'loops', fused: false });
+ * const withMine = await createLoopBackend({ extraKernels: (buffers) => ({ myOp: myKernel(buffers) }) });
  * ```
  */
 export interface LoopBackendOptions {
@@ -41,6 +42,12 @@ export interface LoopBackendOptions {
    * them, core runs those ops as their compositions; results are the same.
    */
   readonly fused?: boolean;
+  /**
+   * More kernels, built over the backend's storage: fused kernels for your own composite ops (or
+   * for other packages' composites, such as `@tessera/optim`'s `sgdUpdate`). They are added
+   * after the built-in ones and replace a built-in kernel of the same name.
+   */
+  readonly extraKernels?: (buffers: Buffers) => Record<string, Kernel>;
 }
 
 /** An opaque buffer handle. Core only compares handles by identity. */
@@ -87,6 +94,7 @@ export class LoopBackend implements Backend {
       ...convKernels(buffers),
       ...shapeKernels(buffers),
       ...(options.fused === false ? {} : fusedKernels(buffers)),
+      ...(options.extraKernels?.(buffers) ?? {}),
     };
   }
 

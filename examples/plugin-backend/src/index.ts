@@ -14,3 +14,4 @@
  * @packageDocumentation
  */
 export { LoopBackend, createLoopBackend, type LoopBackendOptions } from './backend.js';
+export { alloc, broadcastOffsets, type Buffers } from './kernels/util.js';
