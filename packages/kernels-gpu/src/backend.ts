@@ -252,7 +252,9 @@ export class WebGpuBackend implements Backend {
   // ---- errors --------------------------------------------------------------------------
 
   private fail(err: BackendError): void {
-    this.failure ??= err;
+    // a follow-up error ("... is invalid due to a previous error") gives way to its cause
+    const weak = (e: BackendError): boolean => e.message.includes('due to a previous error');
+    if (this.failure === null || (weak(this.failure) && !weak(err))) this.failure = err;
   }
 
   private checkUsable(fn: string): void {
@@ -336,13 +338,17 @@ export class WebGpuBackend implements Backend {
     if (d.cache !== null) return d.cache.slice();
     const n = d.size;
     if (n === 0) return makeHost(d.dtype, new ArrayBuffer(0));
-    this.flush();
     const bytes = n * 4;
     const staging = this.pool.acquire(sizeClass(bytes), STAGING_USAGE, 'tessera-staging');
-    const enc = this.device.createCommandEncoder({ label: 'tessera-read' });
-    enc.copyBufferToBuffer(d.buffer, 0, staging, 0, bytes);
-    this.device.queue.submit([enc.finish()]);
-    this.submitCount++;
+    if (this.encoder !== null) {
+      // one submit: the pending dispatches, then the copy
+      this.submitBatch((enc) => enc.copyBufferToBuffer(d.buffer, 0, staging, 0, bytes));
+    } else {
+      const enc = this.device.createCommandEncoder({ label: 'tessera-read' });
+      enc.copyBufferToBuffer(d.buffer, 0, staging, 0, bytes);
+      this.device.queue.submit([enc.finish()]);
+      this.submitCount++;
+    }
     let copy: ArrayBuffer;
     try {
       await staging.mapAsync(MAP_READ_MODE, 0, bytes);
@@ -385,6 +391,11 @@ export class WebGpuBackend implements Backend {
    * ```
    */
   flush(): void {
+    this.submitBatch();
+  }
+
+  /** Ends the open batch (running `extra` on its encoder after the pass) and submits it. */
+  private submitBatch(extra?: (encoder: GPUCommandEncoder) => void): void {
     if (this.encoder === null || this.pass === null) return;
     const encoder = this.encoder;
     const entries = this.batchEntries;
@@ -392,6 +403,7 @@ export class WebGpuBackend implements Backend {
     this.encoder = null;
     this.pass = null;
     this.batchEntries = [];
+    if (extra !== undefined) extra(encoder);
     const cb = encoder.finish();
     if (this.uniformBuffer !== null && this.uniformUsed > 0) {
       this.device.queue.writeBuffer(this.uniformBuffer, 0, this.uniformArena, 0, this.uniformUsed);

@@ -1,0 +1,128 @@
+/**
+ * The tiled GEMM template shared by matmul and the convolutions: `C[b, m, n] = sum_k A(b, m, k) *
+ * B(b, k, n)`. Each 16x16 workgroup computes a 64x64 output tile, each thread a 4x4 register
+ * block; A and B tiles of depth 16 are staged through workgroup memory. Callers supply how
+ * `A(b, m, k)`, `B(b, k, n)` are read and how a result is written (WGSL snippets), which is how
+ * convolutions become implicit GEMMs without materializing im2col matrices.
+ *
+ * @module
+ */
+import type { GpuContext, GpuData } from '../backend.js';
+import type { UniformField, WgslType } from '../program.js';
+
+/** Output tile edge. @internal */
+export const TILE = 64;
+/** Depth of the staged A and B tiles. @internal */
+export const TILE_K = 16;
+
+/**
+ * A GEMM instance. The snippets see the uniforms (`u.M`, `u.N`, `u.K` are always present) and
+ * the batch index `batch`; indices are `u32`.
+ * @internal
+ */
+export interface GemmSpec {
+  readonly op: string;
+  readonly key: string;
+  readonly type: WgslType;
+  readonly inputs: readonly GpuData[];
+  readonly inputTypes: readonly WgslType[];
+  readonly output: GpuData;
+  /** Extra uniform fields beyond M, N, K, batches. */
+  readonly fields: readonly UniformField[];
+  readonly values: readonly number[];
+  /** WGSL helper functions (may use `u` and the bindings). */
+  readonly helpers: string;
+  /** Expression for A(batch, m, k), valid for m < M, k < K. */
+  readonly readA: string;
+  /** Expression for B(batch, k, n), valid for k < K, n < N. */
+  readonly readB: string;
+  /** Statement storing `v` at (batch, m, n). */
+  readonly write: string;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly batches: number;
+}
+
+/** Records one GEMM dispatch. @internal */
+export function runGemm(ctx: GpuContext, g: GemmSpec): void {
+  const t = g.type;
+  const zero = t === 'f32' ? '0.0' : '0';
+  const fields: UniformField[] = [
+    { name: 'M', type: 'u32' },
+    { name: 'N', type: 'u32' },
+    { name: 'K', type: 'u32' },
+    { name: 'batches', type: 'u32' },
+    { name: 'boff', type: 'u32' },
+    ...g.fields,
+  ];
+  const per = TILE / 16; // outputs per thread along each axis
+  const loads = (TILE * TILE_K) / 256; // tile elements each thread stages
+  const R = Array.from({ length: per }, (_, i) => i);
+  const accDecl = R.flatMap((i) => R.map((j) => `  var c${i}${j}: ${t} = ${zero};`)).join('\n');
+  const loadAB = R.map((i) => `      let a${i} = As[kk * ${TILE}u + lid.y + ${16 * i}u];\n      let b${i} = Bs[kk * ${TILE}u + lid.x + ${16 * i}u];`).join('\n');
+  const fmaLines = R.flatMap((i) => R.map((j) => `      c${i}${j} = c${i}${j} + a${i} * b${j};`)).join('\n');
+  const stores = R.map(
+    (i) =>
+      `  { let m = row0 + lid.y + ${16 * i}u;\n    if (m < u.M) {\n` +
+      R.map((j) => `      { let n = col0 + lid.x + ${16 * j}u; if (n < u.N) { write_c(batch, m, n, c${i}${j}); } }`).join('\n') +
+      '\n    }\n  }',
+  ).join('\n');
+  const stage = Array.from({ length: loads }, (_, l) => `    {
+      let e = tid + ${l * 256}u;
+      let am = e / ${TILE_K}u;
+      let ak = e % ${TILE_K}u;
+      var av: ${t} = ${zero};
+      if (row0 + am < u.M && k0 + ak < u.K) { av = read_a(batch, row0 + am, k0 + ak); }
+      As[ak * ${TILE}u + am] = av;
+      let bk = e / ${TILE}u;
+      let bn = e % ${TILE}u;
+      var bv: ${t} = ${zero};
+      if (k0 + bk < u.K && col0 + bn < u.N) { bv = read_b(batch, k0 + bk, col0 + bn); }
+      Bs[bk * ${TILE}u + bn] = bv;
+    }`).join('\n');
+  const build = () => ({
+    inputs: g.inputTypes,
+    outputs: [t],
+    uniforms: fields,
+    code: `
+${g.helpers}
+var<workgroup> As: array<${t}, ${TILE * TILE_K}>;
+var<workgroup> Bs: array<${t}, ${TILE * TILE_K}>;
+fn read_a(batch: u32, m: u32, k: u32) -> ${t} { return ${g.readA}; }
+fn read_b(batch: u32, k: u32, n: u32) -> ${t} { return ${g.readB}; }
+fn write_c(batch: u32, m: u32, n: u32, v: ${t}) { ${g.write} }
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let batch = wid.z + u.boff;
+  let row0 = wid.y * ${TILE}u;
+  let col0 = wid.x * ${TILE}u;
+  let tid = lid.y * 16u + lid.x;
+${accDecl}
+  for (var k0 = 0u; k0 < u.K; k0 = k0 + ${TILE_K}u) {
+${stage}
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
+${loadAB}
+${fmaLines}
+    }
+    workgroupBarrier();
+  }
+${stores}
+}
+`,
+  });
+  // batches beyond the per-dimension workgroup limit go in several dispatches
+  const maxZ = ctx.limits.maxWorkgroupsPerDimension;
+  for (let b0 = 0; b0 < g.batches; b0 += maxZ) {
+    ctx.run({
+      op: g.op,
+      key: g.key,
+      build,
+      inputs: g.inputs,
+      outputs: [g.output],
+      uniforms: [g.M, g.N, g.K, g.batches, b0, ...g.values],
+      workgroups: [Math.ceil(g.N / TILE), Math.ceil(g.M / TILE), Math.min(maxZ, g.batches - b0)],
+    });
+  }
+}
