@@ -12,7 +12,6 @@ import {
   makeTypedArray,
   shapesEqual,
   TesseraError,
-  type DType,
   type PartialShape,
   type TensorSpec,
   type TypedArray,

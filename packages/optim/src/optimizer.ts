@@ -24,7 +24,6 @@ import {
   variable,
   withoutRecording,
   type DType,
-  type GraphHook,
   type Shape,
   type Variable,
 } from '@tessera/core';

@@ -29,7 +29,7 @@ import {
   zerosLike,
   type Tensor,
 } from '@tessera/core';
-import type { GradientRule, GradientThunk } from '../registry.js';
+import type { GradientRule } from '../registry.js';
 import { unbroadcast } from '../unbroadcast.js';
 import { noGradient, type RuleTable } from './common.js';
 
