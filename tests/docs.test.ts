@@ -139,6 +139,10 @@ describe('guides', () => {
         spy.mockRestore();
       }
       const outputs = splitOutput(lines, p.blocks.length);
+      // DOCS_SHOW_OUTPUT=1 prints what each block printed, for writing a guide's output blocks
+      if (process.env['DOCS_SHOW_OUTPUT'] === '1') {
+        outputs.forEach((o, i) => process.stderr.write(`--- docs/guides/${p.guide}:${p.blocks[i]!.line}\n${o}\n`));
+      }
       for (const [i, expected] of p.expectedOutput) {
         expect(normalizeOutput(outputs[i]!), `output of the block at docs/guides/${p.guide}:${p.blocks[i]!.line} (expected at line ${expected.line})`).toBe(
           normalizeOutput(expected.text),
