@@ -7,8 +7,9 @@
  *    project would import them.
  * 2. One `tsc` program typechecks them all (strict, against the package sources through the
  *    `@tessera/source` condition), together with the plugin example in examples/plugin-backend.
- * 3. Each program runs in order on the CPU backend; its console output is compared with the
- *    ```text blocks marked as output.
+ * 3. Each program runs in order (in this process, or in a `node` process of its own when it
+ *    starts workers or needs WebGPU); its console output is compared with the ```text blocks
+ *    marked as output.
  * 4. Excerpts (blocks marked `excerpt <path>`) must appear verbatim in the file they quote.
  */
 import { execFileSync } from 'node:child_process';
@@ -40,7 +41,36 @@ const LINKS: Record<string, string> = {
   '@tessera-example/plugin-backend': 'examples/plugin-backend',
   '@webgpu/types': 'packages/kernels-gpu/node_modules/@webgpu/types',
   webgpu: 'packages/kernels-gpu/node_modules/webgpu',
+  tsx: 'examples/node_modules/tsx',
 };
+
+/**
+ * Environment of programs that run in a process of their own: Dawn (the `webgpu` package) loads
+ * the Vulkan loader that Debian's chromium ships (with SwiftShader) when the process starts, as in
+ * packages/kernels-gpu/vitest.config.ts.
+ */
+function nodeEnv(): NodeJS.ProcessEnv {
+  const chromium = '/usr/lib/chromium';
+  const libPath = [process.env['LD_LIBRARY_PATH'], existsSync(chromium) ? chromium : undefined].filter((p) => p !== undefined && p !== '');
+  return { ...process.env, FORCE_COLOR: '0', ...(libPath.length > 0 ? { LD_LIBRARY_PATH: libPath.join(':') } : {}) };
+}
+
+/** Runs a program with `node --import tsx` in tests/docs-tmp; returns its standard output lines. */
+function runInNode(p: Program): string[] {
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@tessera/source', p.file], {
+      cwd: outDir,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: nodeEnv(),
+      timeout: 120_000,
+    });
+    return out.split('\n');
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`docs/guides/${p.guide}: ${p.file} failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  }
+}
 
 function writePrograms(): void {
   rmSync(outDir, { recursive: true, force: true });
@@ -130,13 +160,17 @@ describe('guides', () => {
   for (const p of programs.filter((q) => q.run)) {
     it(`run: ${p.file} (docs/guides/${p.guide}:${p.blocks[0]!.line})`, async () => {
       const lines: string[] = [];
-      const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-        lines.push(...format(...args).split('\n'));
-      });
-      try {
-        await import(pathToFileURL(join(outDir, p.file)).href);
-      } finally {
-        spy.mockRestore();
+      if (p.runner === 'node') {
+        lines.push(...runInNode(p));
+      } else {
+        const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+          lines.push(...format(...args).split('\n'));
+        });
+        try {
+          await import(pathToFileURL(join(outDir, p.file)).href);
+        } finally {
+          spy.mockRestore();
+        }
       }
       const outputs = splitOutput(lines, p.blocks.length);
       // DOCS_SHOW_OUTPUT=1 prints what each block printed, for writing a guide's output blocks

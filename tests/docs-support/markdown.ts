@@ -8,6 +8,9 @@
  * - The ```ts blocks of one guide form one program, in order, as a reader who pastes them into
  *   one file would run them. `import`s may appear in any block (ES modules hoist them).
  * - `<!-- docs-test: new-program -->` starts a fresh program with this block.
+ *   `<!-- docs-test: new-program (node) -->` makes it a program that runs in a process of its
+ *   own (`node --import tsx`), for code that starts worker threads or needs its environment set
+ *   when the process starts (WebGPU through Dawn); its standard output is what is compared.
  * - `<!-- docs-test: typecheck-only (reason) -->` typechecks a block (as its own program) but
  *   does not run it: for code that needs something this machine lacks, such as a browser.
  * - `<!-- docs-test: excerpt path/to/file.ts -->`: the block is a verbatim excerpt of a file in
@@ -32,9 +35,12 @@ export interface CodeBlock {
   readonly marker: Marker | undefined;
 }
 
+/** Where a program runs: imported by the test itself, or in a `node` process of its own. */
+export type Runner = 'vitest' | 'node';
+
 /** A parsed marker. */
 export type Marker =
-  | { readonly kind: 'new-program' }
+  | { readonly kind: 'new-program'; readonly runner: Runner }
   | { readonly kind: 'typecheck-only'; readonly reason: string }
   | { readonly kind: 'excerpt'; readonly path: string }
   | { readonly kind: 'output' };
@@ -50,7 +56,8 @@ export function parseMarker(line: string, where: string): Marker | undefined {
   const arg = m[2] ?? '';
   switch (m[1]) {
     case 'new-program':
-      return { kind: 'new-program' };
+      if (arg !== '' && arg !== '(node)') throw new Error(`${where}: new-program takes no argument or (node), got ${arg}`);
+      return { kind: 'new-program', runner: arg === '(node)' ? 'node' : 'vitest' };
     case 'output':
       return { kind: 'output' };
     case 'typecheck-only': {
@@ -102,6 +109,8 @@ export interface Program {
   readonly blocks: readonly CodeBlock[];
   /** Whether it runs (false for typecheck-only blocks). */
   readonly run: boolean;
+  /** Where it runs. */
+  readonly runner: Runner;
   /** The generated source. */
   readonly source: string;
   /** For every line of `source` (0-based), the guide line it comes from (1-based; 0 if generated). */
@@ -119,7 +128,7 @@ const isTs = (b: CodeBlock): boolean => b.lang === 'ts' || b.lang === 'typescrip
 
 /** Groups the blocks of one guide into programs. */
 export function buildPrograms(guide: string, blocks: readonly CodeBlock[]): Program[] {
-  const groups: { blocks: CodeBlock[]; run: boolean; outputs: Map<number, { text: string; line: number }> }[] = [];
+  const groups: { blocks: CodeBlock[]; run: boolean; runner: Runner; outputs: Map<number, { text: string; line: number }> }[] = [];
   let current: (typeof groups)[number] | undefined;
   let previousTs: { group: (typeof groups)[number]; index: number } | undefined;
   for (const b of blocks) {
@@ -136,13 +145,13 @@ export function buildPrograms(guide: string, blocks: readonly CodeBlock[]): Prog
       continue;
     }
     if (b.marker?.kind === 'typecheck-only') {
-      const g = { blocks: [b], run: false, outputs: new Map() };
+      const g = { blocks: [b], run: false, runner: 'vitest' as Runner, outputs: new Map() };
       groups.push(g);
       previousTs = undefined;
       continue;
     }
     if (current === undefined || b.marker?.kind === 'new-program') {
-      current = { blocks: [], run: true, outputs: new Map() };
+      current = { blocks: [], run: true, runner: b.marker?.kind === 'new-program' ? b.marker.runner : 'vitest', outputs: new Map() };
       groups.push(current);
     }
     current.blocks.push(b);
@@ -169,6 +178,7 @@ export function buildPrograms(guide: string, blocks: readonly CodeBlock[]): Prog
       file: `${base}/${String(n + 1).padStart(2, '0')}.ts`,
       blocks: g.blocks,
       run: g.run,
+      runner: g.runner,
       source: src.join('\n') + '\n',
       lineMap: map,
       expectedOutput: g.outputs,
