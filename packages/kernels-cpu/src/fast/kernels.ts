@@ -1,0 +1,193 @@
+/**
+ * The WebAssembly fast paths, registered over the TypeScript reference kernels. Each fast
+ * kernel takes its path only for float32 and enough work to beat the TypeScript loop (crossing
+ * into WebAssembly, packing and waking threads cost a few microseconds); everything else, and
+ * any case the heap cannot serve, runs the reference kernel it replaces.
+ *
+ * @module
+ * @internal
+ */
+import { conv2dGeometry, sizeOf, type Conv2DGeometryOptions, type DataId, type Kernel, type KernelArgs, type OutputSpec, type TensorInfo, type TypedArray } from '@tessera/core';
+import type { CpuContext } from '../context.js';
+import { broadcastIndex } from '../kernels/broadcast.js';
+import type { WasmRuntime } from '../wasm/runtime.js';
+import { convBackpropFilter, convBackpropInput, convForward, gemm } from './gemm.js';
+import { elementwiseFastKernels } from './elementwise.js';
+
+/** Matmuls with fewer multiply-adds than this run in TypeScript. */
+export const MATMUL_MIN_MACS = 4096;
+/** Convolutions with fewer multiply-adds than this run in TypeScript. */
+export const CONV_MIN_MACS = 8192;
+
+/**
+ * Operands in the heap for one fast call: inputs outside it (small tensors, or every tensor
+ * without shared memory) are copied in, and an output outside it is computed in a temporary
+ * block and copied out by {@link Staging.finish}.
+ * @internal
+ */
+export class Staging {
+  private readonly temps: number[] = [];
+  private outCopy: { off: number; arr: TypedArray } | null = null;
+  failed = false;
+
+  constructor(
+    private readonly ctx: CpuContext,
+    readonly rt: WasmRuntime,
+  ) {}
+
+  /** Heap offset of an input, copying it in if needed (-1 and `failed` when out of memory). */
+  input(info: TensorInfo): number {
+    const off = this.ctx.addr(info.dataId);
+    if (off >= 0) return off;
+    const arr = this.ctx.get(info.dataId);
+    const o = this.rt.alloc(Math.max(arr.byteLength, 16));
+    if (o < 0) {
+      this.failed = true;
+      return -1;
+    }
+    this.temps.push(o);
+    new Uint8Array(this.rt.buffer, o, arr.byteLength).set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
+    return o;
+  }
+
+  /** Allocates the output (uninitialized); returns its id and heap offset. */
+  output(spec: OutputSpec): [DataId, number] {
+    const [id, arr, off] = this.ctx.allocRaw(spec);
+    if (off >= 0) return [id, off];
+    const o = this.rt.alloc(Math.max(arr.byteLength, 16));
+    if (o < 0) {
+      this.failed = true;
+      return [id, -1];
+    }
+    this.temps.push(o);
+    this.outCopy = { off: o, arr };
+    return [id, o];
+  }
+
+  /** Copies a staged output back and frees temporaries. */
+  finish(): void {
+    const oc = this.outCopy;
+    if (oc !== null && !this.failed) {
+      const a = oc.arr;
+      new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(this.rt.buffer, oc.off, a.byteLength));
+    }
+    for (const t of this.temps) this.rt.free(t);
+    this.temps.length = 0;
+  }
+}
+
+/**
+ * Runs `fast` with staging; when it cannot run (returns false, or the heap is exhausted), frees
+ * what it allocated and runs the reference kernel instead.
+ */
+function withFallback(ctx: CpuContext, rt: WasmRuntime, args: KernelArgs, ref: Kernel, fast: (s: Staging) => DataId | null): DataId | readonly DataId[] {
+  const s = new Staging(ctx, rt);
+  let id: DataId | null = null;
+  try {
+    id = fast(s);
+  } finally {
+    s.finish();
+  }
+  if (id === null || s.failed) {
+    if (id !== null) ctx.release(id);
+    return ref(args);
+  }
+  return id;
+}
+
+function matmulKernel(ctx: CpuContext, rt: WasmRuntime, ref: Kernel): Kernel {
+  return (args) => {
+    const { inputs, attrs, outputs } = args;
+    const A = inputs[0]!;
+    const B = inputs[1]!;
+    const out = outputs[0]!;
+    const tA = attrs['transposeA'] === true;
+    const tB = attrs['transposeB'] === true;
+    const ra = A.shape.length;
+    const rb = B.shape.length;
+    const M = tA ? A.shape[ra - 1]! : A.shape[ra - 2]!;
+    const K = tA ? A.shape[ra - 2]! : A.shape[ra - 1]!;
+    const N = tB ? B.shape[rb - 2]! : B.shape[rb - 1]!;
+    const outBatch = out.shape.slice(0, -2);
+    const nbOut = sizeOf(outBatch);
+    if (out.dtype !== 'float32' || K === 0 || M === 0 || N === 0 || nbOut === 0 || M * N * K < MATMUL_MIN_MACS) return ref(args);
+    return withFallback(ctx, rt, args, ref, (s) => {
+      const a = s.input(A);
+      const b = s.input(B);
+      const [id, c] = s.output(out);
+      if (s.failed) return id;
+      const aBatch = A.shape.slice(0, -2);
+      const bBatch = B.shape.slice(0, -2);
+      let nb = nbOut;
+      let rows = M;
+      if (!tA && sizeOf(bBatch) === 1 && sizeOf(aBatch) === nb) {
+        rows = M * nb;
+        nb = 1;
+      }
+      const aIdx = nb === 1 ? null : broadcastIndex(aBatch, outBatch);
+      const bIdx = nb === 1 ? null : broadcastIndex(bBatch, outBatch);
+      const rsA = tA ? 1 : K;
+      const csA = tA ? M : 1;
+      const rsB = tB ? 1 : N;
+      const csB = tB ? K : 1;
+      for (let bi = 0; bi < nb; bi++) {
+        const aOff = a + (aIdx === null ? 0 : aIdx[bi]!) * M * K * 4;
+        const bOff = b + (bIdx === null ? 0 : bIdx[bi]!) * K * N * 4;
+        if (!gemm(rt, rows, N, K, aOff, rsA, csA, bOff, rsB, csB, c + bi * rows * N * 4, N, ctx.threads)) {
+          s.failed = true;
+          break;
+        }
+      }
+      return id;
+    });
+  };
+}
+
+type ConvFast = (rt: WasmRuntime, g: ReturnType<typeof conv2dGeometry>, a: number, b: number, out: number, threads: number) => boolean;
+
+function convKernel(ctx: CpuContext, rt: WasmRuntime, ref: Kernel, name: string, shapes: (args: KernelArgs) => [readonly number[], readonly number[]], fast: ConvFast): Kernel {
+  return (args) => {
+    const { inputs, attrs, outputs } = args;
+    const out = outputs[0]!;
+    if (out.dtype !== 'float32' || sizeOf(out.shape) === 0) return ref(args);
+    const [xs, fs] = shapes(args);
+    const g = conv2dGeometry(xs, fs, attrs as Conv2DGeometryOptions, name);
+    const macs = g.batch * g.outHeight * g.outWidth * g.outChannels * g.filterHeight * g.filterWidth * g.inChannels;
+    if (macs < CONV_MIN_MACS || g.outHeight * g.outWidth === 0 || g.inChannels === 0) return ref(args);
+    return withFallback(ctx, rt, args, ref, (s) => {
+      const a = s.input(inputs[0]!);
+      const b = s.input(inputs[1]!);
+      const [id, o] = s.output(out);
+      if (s.failed) return id;
+      if (!fast(rt, g, a, b, o, ctx.threads)) s.failed = true;
+      return id;
+    });
+  };
+}
+
+/** Builds the fast kernels; `reference` holds the TypeScript kernels they fall back to. */
+export function fastKernels(ctx: CpuContext, reference: Record<string, Kernel>): Record<string, Kernel> {
+  const rt = ctx.rt!;
+  const shapeAttr = (attrs: KernelArgs['attrs'], key: string): readonly number[] => attrs[key] as number[];
+  return {
+    ...elementwiseFastKernels(ctx, rt, reference),
+    matmul: matmulKernel(ctx, rt, reference['matmul']!),
+    conv2d: convKernel(ctx, rt, reference['conv2d']!, 'conv2d', ({ inputs }) => [inputs[0]!.shape, inputs[1]!.shape], convForward),
+    conv2dBackpropInput: convKernel(
+      ctx,
+      rt,
+      reference['conv2dBackpropInput']!,
+      'conv2dBackpropInput',
+      ({ inputs, attrs }) => [shapeAttr(attrs, 'inputShape'), inputs[1]!.shape],
+      convBackpropInput,
+    ),
+    conv2dBackpropFilter: convKernel(
+      ctx,
+      rt,
+      reference['conv2dBackpropFilter']!,
+      'conv2dBackpropFilter',
+      ({ inputs, attrs }) => [inputs[0]!.shape, shapeAttr(attrs, 'filterShape')],
+      convBackpropFilter,
+    ),
+  };
+}
