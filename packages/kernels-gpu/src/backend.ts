@@ -55,6 +55,8 @@ export interface WebGpuBackendOptions extends GpuSelection {
 export class GpuData {
   /** The host copy, when cached (see `hostCacheBytes`). */
   cache: BackendValues | null = null;
+  /** Small int32 values written from the host, kept so index arguments can be range-checked. */
+  hostInts: Int32Array | null = null;
   /** The batch that last used the buffer (frees wait until it is submitted). */
   batch = -1;
   constructor(
@@ -125,6 +127,8 @@ interface BatchEntry {
 }
 
 const UNIFORM_ALIGN = 256;
+/** int32 tensors up to this many elements keep their host values for index checks. */
+const HOST_INTS_MAX = 16384;
 const UNIFORM_ARENA_BYTES = 64 * 1024;
 const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 const STAGING_USAGE = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
@@ -165,8 +169,11 @@ export class WebGpuBackend implements Backend {
   readonly adapter: GPUAdapter | null;
 
   private readonly ownsDevice: boolean;
-  /** The GPU object (in Node, Dawn's instance must stay alive as long as its devices). */
-  private readonly gpu: GPU | null;
+  /**
+   * The `GPU` object the adapter came from (`navigator.gpu`, or the `webgpu` package's
+   * instance in Node, which must stay alive as long as its devices); null when unknown.
+   */
+  readonly gpu: GPU | null;
   private readonly pool: BufferPool;
   private readonly pipelines = new Map<string, Compiled>();
   private readonly batchSize: number;
@@ -192,10 +199,10 @@ export class WebGpuBackend implements Backend {
   private readonly uniformF32 = new Float32Array(this.uniformArena);
   private uniformUsed = 0;
 
-  /** Dispatches recorded since the backend was created (for diagnostics and tests). */
-  dispatchCount = 0;
-  /** Submits made since the backend was created (for diagnostics and tests). */
-  submitCount = 0;
+  private dispatchCount = 0;
+  private submitCount = 0;
+  /** The op whose kernel is running (named in allocation errors). */
+  private currentOp = '';
 
   /** @internal */
   constructor(
@@ -233,13 +240,13 @@ export class WebGpuBackend implements Backend {
     });
     const ctx: GpuContext = {
       data: (id) => this.data(id),
-      alloc: (spec) => this.allocData(sizeOf(spec.shape), spec.dtype, true, 'alloc'),
-      temp: (size, dtype) => this.allocData(size, dtype, false, 'temp'),
+      alloc: (spec) => this.allocData(sizeOf(spec.shape), spec.dtype, true, this.currentOp),
+      temp: (size, dtype) => this.allocData(size, dtype, false, this.currentOp),
       releaseTemp: (d) => this.release(d),
       run: (d) => this.run(d),
       limits: this.limits,
     };
-    this.kernels = {
+    const kernels: Record<string, Kernel> = {
       ...elementwiseKernels(ctx),
       ...reduceKernels(ctx),
       ...linalgKernels(ctx),
@@ -247,6 +254,14 @@ export class WebGpuBackend implements Backend {
       ...shapeKernels(ctx),
       ...nnKernels(ctx),
     };
+    for (const [name, k] of Object.entries(kernels)) {
+      kernels[name] = (args) => {
+        this.checkUsable(name);
+        this.currentOp = name;
+        return k(args);
+      };
+    }
+    this.kernels = kernels;
   }
 
   // ---- errors --------------------------------------------------------------------------
@@ -314,6 +329,7 @@ export class WebGpuBackend implements Backend {
   /** Stores values on the GPU (bool is widened to one u32 per element). */
   write(values: BackendValues, shape: Shape, dtype: DType): DataId {
     this.checkUsable('write');
+    this.currentOp = 'write';
     if (dtype === 'float64') {
       throw new BackendError(`write: backend '${this.name}' does not support float64; cast to float32 first`);
     }
@@ -328,6 +344,7 @@ export class WebGpuBackend implements Backend {
       this.device.queue.writeBuffer(d.buffer, 0, upload.buffer, upload.byteOffset, upload.byteLength);
     }
     if (values.byteLength <= this.hostCacheBytes) d.cache = values;
+    if (values instanceof Int32Array && n <= HOST_INTS_MAX) d.hostInts = values;
     return d;
   }
 
@@ -370,6 +387,7 @@ export class WebGpuBackend implements Backend {
     if (!(dataId instanceof GpuData) || !this.live.delete(dataId)) return;
     this.liveBytes -= dataId.buffer.size;
     dataId.cache = null;
+    dataId.hostInts = null;
     if (this.disposed) return;
     this.release(dataId);
   }
@@ -380,6 +398,25 @@ export class WebGpuBackend implements Backend {
    */
   memory(): BackendMemory {
     return { numBuffers: this.live.size, numBytes: this.liveBytes, numBytesPooled: this.pool.pooledBytes + this.pendingFreeBytes };
+  }
+
+  /**
+   * Counters for diagnostics and tests: dispatches recorded, command buffers submitted,
+   * compiled pipelines (one per shader key), and GPU buffers created by the pool.
+   *
+   * @example
+   * ```ts
+   * const before = backend.stats().pipelines;
+   * add(tensor([[1, 2]]), tensor([3, 4])); // a new shape of the same rank compiles nothing new
+   * ```
+   */
+  stats(): WebGpuStats {
+    return {
+      dispatches: this.dispatchCount,
+      submits: this.submitCount,
+      pipelines: this.pipelines.size,
+      buffersCreated: this.pool.created,
+    };
   }
 
   /**
@@ -584,12 +621,20 @@ export class WebGpuBackend implements Backend {
    */
   runProgram(call: CustomProgramCall): DataId[] {
     this.checkUsable(call.op);
+    const p = call.program;
+    if (p.inputs.length !== call.inputs.length || p.outputs.length !== call.outputs.length || p.uniforms.length !== call.uniforms.length) {
+      throw new BackendError(
+        `${call.op}: program '${call.key}' declares ${p.inputs.length} inputs, ${p.outputs.length} outputs and ` +
+          `${p.uniforms.length} uniforms; the call passes ${call.inputs.length}, ${call.outputs.length} and ${call.uniforms.length}`,
+      );
+    }
+    const ins = call.inputs.map((id) => this.data(id));
     const outs = call.outputs.map((s) => this.allocData(sizeOf(s.shape), s.dtype, true, call.op));
     this.run({
       op: call.op,
       key: call.key,
       build: () => call.program,
-      inputs: call.inputs.map((id) => this.data(id)),
+      inputs: ins,
       outputs: outs,
       uniforms: call.uniforms,
       workgroups: call.workgroups,
@@ -621,6 +666,25 @@ export class WebGpuBackend implements Backend {
     this.pipelines.clear();
     if (this.ownsDevice) this.device.destroy();
   }
+}
+
+/**
+ * Counters returned by {@link WebGpuBackend.stats}.
+ *
+ * @example
+ * ```ts
+ * const { dispatches, submits, pipelines } = backend.stats();
+ * ```
+ */
+export interface WebGpuStats {
+  /** Compute dispatches recorded since the backend was created. */
+  readonly dispatches: number;
+  /** Command buffers submitted (batches and reads). */
+  readonly submits: number;
+  /** Compiled pipelines (one per shader key). */
+  readonly pipelines: number;
+  /** GPU buffers the pool has created (reuse keeps this low). */
+  readonly buffersCreated: number;
 }
 
 /**

@@ -19,5 +19,6 @@ export {
   type WebGpuBackendOptions,
   type CustomProgramCall,
   type CustomProgram,
+  type WebGpuStats,
 } from './backend.js';
 export type { GpuSelection } from './gpu.js';

@@ -19,7 +19,6 @@ function matmulKernel(ctx: GpuContext): Kernel {
     const tA = attrs['transposeA'] === true;
     const tB = attrs['transposeB'] === true;
     const ra = A.shape.length;
-    const rb = B.shape.length;
     const M = spec.shape[spec.shape.length - 2]!;
     const N = spec.shape[spec.shape.length - 1]!;
     const K = tA ? A.shape[ra - 2]! : A.shape[ra - 1]!;

@@ -72,9 +72,9 @@ function formatIndex(flat: number, shape: Shape): string {
   return `[${idx.join(',')}]`;
 }
 
-/** Peeks at host-cached int32 values (indices written from the host are cached when small). */
+/** The host values of small int32 tensors written from the host (kept for index checks). */
 function hostValues(d: GpuData): Int32Array | null {
-  return d.cache instanceof Int32Array ? d.cache : null;
+  return d.hostInts;
 }
 
 function gatherKernel(ctx: GpuContext): Kernel {
