@@ -157,6 +157,56 @@ describe('guides', () => {
     }
   });
 
+  it('name only what exists in their migration tables', async () => {
+    // Every function, class and method that the Tessera column of a table marked
+    // <!-- migration-table --> calls must exist: exported by a package, or a method of an
+    // exported class (Tensor, Variable, Optimizer, Session, Graph, GradientTape, ...).
+    const modules = await Promise.all([
+      import('@tessera/core'),
+      import('../packages/autograd/src/index.js'),
+      import('../packages/optim/src/index.js'),
+      import('../packages/graph/src/index.js'),
+      import('../packages/kernels-cpu/src/index.js'),
+    ]);
+    const exported = new Set<string>();
+    const methods = new Set<string>();
+    for (const mod of modules) {
+      for (const [name, value] of Object.entries(mod)) {
+        exported.add(name);
+        if (typeof value !== 'function') continue;
+        for (let proto = (value.prototype ?? null) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+          for (const m of Object.getOwnPropertyNames(proto)) methods.add(m);
+        }
+      }
+    }
+    // the WebGPU backend's exports, read from its source (importing it needs a GPU adapter library)
+    const gpuIndex = join(root, 'packages', 'kernels-gpu', 'src', 'index.ts');
+    if (existsSync(gpuIndex)) for (const m of readFileSync(gpuIndex, 'utf8').matchAll(/\b(\w+)\b/g)) exported.add(m[1]!);
+    const builtins = new Set(['async', 'startsWith', 'log', 'toString']);
+    const missing: string[] = [];
+    let checked = 0;
+    for (const g of guides) {
+      const lines = readFileSync(join(guidesDir, g), 'utf8').split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        if (lines[i]!.trim() !== '<!-- migration-table -->') continue;
+        for (let j = i + 3; j < lines.length && lines[j]!.startsWith('|'); j++) {
+          const tessera = lines[j]!.split(' | ')[1] ?? '';
+          for (const span of tessera.matchAll(/`([^`]+)`/g)) {
+            for (const call of span[1]!.matchAll(/(\.|new\s+)?\b([A-Za-z_$][\w$]*)\s*\(/g)) {
+              const name = call[2]!;
+              checked++;
+              const isMethod = call[1] === '.';
+              const ok = builtins.has(name) || (isMethod ? methods.has(name) : exported.has(name));
+              if (!ok) missing.push(`docs/guides/${g}:${j + 1}: ${isMethod ? '.' : ''}${name}`);
+            }
+          }
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(checked).toBeGreaterThan(100);
+  });
+
   for (const p of programs.filter((q) => q.run)) {
     it(`run: ${p.file} (docs/guides/${p.guide}:${p.blocks[0]!.line})`, async () => {
       const lines: string[] = [];
