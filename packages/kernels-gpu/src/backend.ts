@@ -26,6 +26,7 @@ import { linalgKernels } from './kernels/linalg.js';
 import { convKernels } from './kernels/conv.js';
 import { shapeKernels } from './kernels/shape.js';
 import { nnKernels } from './kernels/nn.js';
+import { optimKernels } from './kernels/optim.js';
 
 /**
  * Options of {@link createWebGpuBackend}: where the GPU comes from ({@link GpuSelection}) plus
@@ -112,6 +113,7 @@ export interface GpuLimits {
   readonly maxWorkgroupStorageBytes: number;
   readonly maxInvocationsPerWorkgroup: number;
   readonly maxStorageBindingBytes: number;
+  readonly maxStorageBuffers: number;
 }
 
 interface Compiled {
@@ -226,6 +228,7 @@ export class WebGpuBackend implements Backend {
       maxWorkgroupStorageBytes: l.maxComputeWorkgroupStorageSize,
       maxInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
       maxStorageBindingBytes: Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize),
+      maxStorageBuffers: l.maxStorageBuffersPerShaderStage,
     };
     device.lost.then(
       (info) => {
@@ -253,6 +256,7 @@ export class WebGpuBackend implements Backend {
       ...convKernels(ctx),
       ...shapeKernels(ctx),
       ...nnKernels(ctx),
+      ...optimKernels(ctx),
     };
     for (const [name, k] of Object.entries(kernels)) {
       kernels[name] = (args) => {
