@@ -72,6 +72,22 @@ const BINARY: Record<string, Binary> = {
   logicalOr: (a, b, t) => (t === 'u32' ? `u32(${a} != 0u || ${b} != 0u)` : undefined),
 };
 
+/**
+ * Fused kernels for elementwise composites that have gradient rules (so a tape that records
+ * them as one op can still differentiate them). Each gives the composition's results,
+ * NaN included.
+ */
+const FUSED_UNARY: Record<string, Unary> = {
+  relu: (x, t) => (t === 'f32' ? `select(${x}, 0.0, ${x} <= 0.0 && !m_isnan(${x}))` : t === 'i32' ? `max(${x}, 0)` : undefined),
+  relu6: (x, t) =>
+    t === 'f32' ? `m_min(select(${x}, 0.0, ${x} <= 0.0 && !m_isnan(${x})), 6.0)` : t === 'i32' ? `min(max(${x}, 0), 6)` : undefined,
+  square: (x, t) => (t === 'u32' ? undefined : `${x} * ${x}`),
+  reciprocal: fOnly((x) => `1.0 / ${x}`),
+  rsqrt: fOnly((x) => `1.0 / m_sqrt(${x})`),
+  selu: fOnly((x) => `select(m_expm1(${x}) * 1.6732632423543772, ${x}, ${x} > 0.0) * 1.0507009873554805`),
+  softplus: fOnly((x) => `m_log1p(m_exp(-abs(${x}))) + select(${x}, 0.0, ${x} <= 0.0 && !m_isnan(${x}))`),
+};
+
 function castExpr(x: string, from: WgslType, to: WgslType): string {
   if (from === to) return x;
   if (to === 'u32') return from === 'f32' ? `u32(m_isnan(${x}) || ${x} != 0.0)` : `u32(${x} != 0)`;
@@ -102,6 +118,18 @@ export function elementwiseKernels(ctx: GpuContext): Record<string, Kernel> {
       return elementwise(ctx, name, `bin:${name}`, inputs, outputs[0]!, ([a, b]) => f(a!, b!, t)!);
     };
   }
+  for (const [name, f] of Object.entries(FUSED_UNARY)) {
+    kernels[name] = ({ inputs, outputs }) => {
+      const t = wgslType(inputs[0]!.dtype);
+      if (f('x', t) === undefined) unsupported(name, t);
+      return elementwise(ctx, name, `fused:${name}`, inputs, outputs[0]!, ([x]) => f(x!, t)!);
+    };
+  }
+  kernels['squaredDifference'] = ({ inputs, outputs }) => {
+    const t = wgslType(inputs[0]!.dtype);
+    if (t === 'u32') unsupported('squaredDifference', t);
+    return elementwise(ctx, 'squaredDifference', 'fused:squaredDifference', inputs, outputs[0]!, ([a, b]) => `(${a} - ${b}) * (${a} - ${b})`);
+  };
   kernels['where'] = ({ inputs, outputs }) =>
     elementwise(ctx, 'where', 'where', inputs, outputs[0]!, ([c, a, b]) => `select(${b}, ${a}, ${c} != 0u)`);
   kernels['cast'] = ({ inputs, outputs }) => {
