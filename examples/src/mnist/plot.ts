@@ -7,6 +7,17 @@ import { PNG } from 'pngjs';
 
 type RGB = readonly [number, number, number];
 
+/** A 3×5 pixel font for the chart's labels (rows top to bottom, 3 bits each). */
+const GLYPHS: Record<string, readonly number[]> = {
+  '0': [7, 5, 5, 5, 7], '1': [2, 6, 2, 2, 7], '2': [7, 1, 7, 4, 7], '3': [7, 1, 7, 1, 7], '4': [5, 5, 7, 1, 1],
+  '5': [7, 4, 7, 1, 7], '6': [7, 4, 7, 5, 7], '7': [7, 1, 1, 2, 2], '8': [7, 5, 7, 5, 7], '9': [7, 5, 7, 1, 7],
+  '.': [0, 0, 0, 0, 2], '%': [5, 1, 2, 4, 5], ' ': [0, 0, 0, 0, 0], a: [0, 7, 1, 7, 7], c: [0, 7, 4, 4, 7],
+  e: [7, 5, 7, 4, 7], h: [4, 4, 7, 5, 5], i: [2, 0, 2, 2, 2], l: [4, 4, 4, 4, 7], n: [0, 6, 5, 5, 5],
+  o: [0, 7, 5, 5, 7], p: [0, 7, 5, 7, 4], r: [0, 7, 4, 4, 4], s: [0, 7, 6, 1, 7], t: [2, 7, 2, 2, 3],
+  u: [0, 5, 5, 5, 7], y: [5, 5, 7, 1, 7],
+};
+
+
 export function plotHistory(loss: readonly number[], accuracy: readonly number[], width = 640, height = 360): Buffer {
   const png = new PNG({ width, height });
   const px = (x: number, y: number, c: RGB): void => {
@@ -30,6 +41,16 @@ export function plotHistory(loss: readonly number[], accuracy: readonly number[]
     px(left, y, [0, 0, 0]);
     px(right, y, [0, 0, 0]);
   }
+  const text = (str: string, x0: number, y0: number, c: RGB, scale = 2): void => {
+    let x = x0;
+    for (const ch of str) {
+      const g = GLYPHS[ch] ?? GLYPHS[' ']!;
+      for (let r = 0; r < 5; r++)
+        for (let b = 0; b < 3; b++)
+          if ((g[r]! >> (2 - b)) & 1) for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) px(x + b * scale + dx, y0 + r * scale + dy, c);
+      x += 4 * scale;
+    }
+  };
   const n = Math.max(loss.length, accuracy.length);
   const xAt = (i: number): number => (n <= 1 ? (left + right) / 2 : left + ((right - left) * i) / (n - 1));
   for (let i = 0; i < n; i++) for (let d = -4; d <= 4; d++) px(xAt(i), bottom + d, [0, 0, 0]);
@@ -50,6 +71,16 @@ export function plotHistory(loss: readonly number[], accuracy: readonly number[]
       }
     }
   };
+  for (let k = 0; k <= 10; k += 5) {
+    const y = bottom - ((bottom - top) * k) / 10 - 5;
+    const lv = (maxLoss * k) / 10;
+    text(lv.toFixed(lv < 1 ? 2 : 1), 4, y, [220, 40, 40]);
+    text(`${80 + 2 * k}%`, right + 6, y, [40, 80, 220]);
+  }
+  for (let i = 0; i < n; i++) text(String(i + 1), xAt(i) - 3, bottom + 8, [0, 0, 0]);
+  text('epoch', (left + right) / 2 - 20, height - 16, [0, 0, 0]);
+  text('train loss', left + 10, 4, [220, 40, 40]);
+  text('test accuracy', right - 110, 4, [40, 80, 220]);
   line(loss, (v) => bottom - ((bottom - top) * v) / maxLoss, [220, 40, 40]);
   line(accuracy, (v) => bottom - ((bottom - top) * Math.max(0, v - 0.8)) / 0.2, [40, 80, 220]);
   return PNG.sync.write(png);
