@@ -1,17 +1,290 @@
 /**
- * WebAssembly fast paths of elementwise ops, reductions, softmax and optimizer updates.
+ * WebAssembly fast paths of float32 elementwise ops (with the broadcasting patterns of neural
+ * networks: equal shapes, a scalar, a broadcast row or column), reductions over leading or
+ * trailing axes, softmax / log-softmax along the last axis, and the fused SGD and Adam updates.
+ * Tensors smaller than {@link EW_MIN} elements, other dtypes and other layouts run the
+ * TypeScript kernels (for the composites among them, the TypeScript versions in
+ * `kernels/fused.ts`).
  *
  * @module
  * @internal
  */
-import type { Kernel } from '@tessera/core';
+import { sizeOf, type DataId, type Kernel, type KernelArgs, type Shape, type TensorInfo } from '@tessera/core';
 import type { CpuContext } from '../context.js';
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from '../wasm/eltwise.js';
 import type { WasmRuntime } from '../wasm/runtime.js';
+import { Staging } from './kernels.js';
+
+/** Elementwise ops on fewer elements than this run in TypeScript. */
+export const EW_MIN = 1024;
+/** Elementwise ops on at least this many elements use the worker threads. */
+const EW_PARALLEL = 1 << 16;
+/** Elements per chunk. */
+const EW_CHUNK = 1 << 14;
+
+/** A broadcast layout `out[r, c] = a[r * aRS + c * aCS] op b[r * bRS + c * bCS]`. */
+interface Layout2D {
+  rows: number;
+  cols: number;
+  aRS: number;
+  aCS: number;
+  bRS: number;
+  bCS: number;
+}
+
+/** Strides of `shape` read at each dim of `out` (0 where broadcast). */
+function broadcastStrides(shape: Shape, out: Shape): number[] {
+  const r = out.length;
+  const st = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = i + (r - shape.length);
+    st[d] = shape[i] === 1 ? 0 : acc;
+    acc *= shape[i]!;
+  }
+  return st;
+}
+
+/** Collapses a broadcast binary op to at most two dims with unit or zero inner strides, or null. */
+function layout(a: Shape, b: Shape, out: Shape): Layout2D | null {
+  const sa = broadcastStrides(a, out);
+  const sb = broadcastStrides(b, out);
+  const dims: number[] = [];
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let d = 0; d < out.length; d++) {
+    const n = out[d]!;
+    if (n === 1) continue;
+    const k = dims.length - 1;
+    // merge with the previous dim when both operands stay contiguous across the boundary
+    if (k >= 0 && as[k] === sa[d]! * n && bs[k] === sb[d]! * n) {
+      dims[k] = dims[k]! * n;
+      as[k] = sa[d]!;
+      bs[k] = sb[d]!;
+    } else {
+      dims.push(n);
+      as.push(sa[d]!);
+      bs.push(sb[d]!);
+    }
+  }
+  if (dims.length === 0) return { rows: 1, cols: 1, aRS: 0, aCS: 0, bRS: 0, bCS: 0 };
+  if (dims.length > 2) return null;
+  const k = dims.length - 1;
+  if (as[k]! > 1 || bs[k]! > 1) return null;
+  return dims.length === 1
+    ? { rows: 1, cols: dims[0]!, aRS: 0, aCS: as[0]!, bRS: 0, bCS: bs[0]! }
+    : { rows: dims[0]!, cols: dims[1]!, aRS: as[0]!, aCS: as[1]!, bRS: bs[0]!, bCS: bs[1]! };
+}
+
+function threadsFor(ctx: CpuContext, n: number): number {
+  return n >= EW_PARALLEL ? ctx.threads : 1;
+}
+
+function run(ctx: CpuContext, rt: WasmRuntime, args: KernelArgs, ref: Kernel, fast: (s: Staging) => DataId | readonly DataId[] | null): DataId | readonly DataId[] {
+  const s = new Staging(ctx, rt);
+  let id: DataId | readonly DataId[] | null = null;
+  try {
+    id = fast(s);
+  } finally {
+    s.finish();
+  }
+  if (id === null || s.failed) {
+    if (id !== null) for (const d of Array.isArray(id) ? id : [id]) ctx.release(d);
+    return ref(args);
+  }
+  return id;
+}
+
+/** Reads the float32 scalar of a tensor. */
+function scalar(ctx: CpuContext, t: TensorInfo): number {
+  return ctx.get(t.dataId)[0]!;
+}
 
 /** Builds the elementwise fast kernels. */
 export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, reference: Record<string, Kernel>): Record<string, Kernel> {
-  void ctx;
-  void rt;
-  void reference;
-  return {};
+  const kernels: Record<string, Kernel> = {};
+  const f = Math.fround;
+
+  // ---- binary ----------------------------------------------------------------------------------
+  BINARY_OPS.forEach((name, op) => {
+    const ref = reference[name]!;
+    kernels[name] = (args) => {
+      const out = args.outputs[0]!;
+      const A = args.inputs[0]!;
+      const B = args.inputs[1]!;
+      const n = sizeOf(out.shape);
+      const lay = out.dtype === 'float32' && n >= EW_MIN ? layout(A.shape, B.shape, out.shape) : null;
+      if (lay === null) return ref(args);
+      return run(ctx, rt, args, ref, (s) => {
+        const a = s.input(A);
+        const b = s.input(B);
+        const [id, o] = s.output(out);
+        if (s.failed) return id;
+        const cpc = lay.cols >= EW_CHUNK ? EW_CHUNK : lay.cols;
+        const rpc = Math.max(1, Math.floor(EW_CHUNK / lay.cols));
+        rt.args([op, a, b, o, lay.rows, lay.cols, lay.aRS, lay.aCS, lay.bRS, lay.bCS, rpc, cpc]);
+        rt.run('ew_binary', Math.ceil(lay.rows / rpc) * Math.ceil(lay.cols / cpc), threadsFor(ctx, n));
+        return id;
+      });
+    };
+  });
+
+  // ---- unary -------------------------------------------------------------------------------------
+  UNARY_OPS.forEach((name, op) => {
+    const ref = reference[name]!;
+    kernels[name] = (args) => {
+      const out = args.outputs[0]!;
+      const n = sizeOf(out.shape);
+      if (out.dtype !== 'float32' || n < EW_MIN) return ref(args);
+      return run(ctx, rt, args, ref, (s) => {
+        const x = s.input(args.inputs[0]!);
+        const [id, o] = s.output(out);
+        if (s.failed) return id;
+        rt.args([op, x, o, n, EW_CHUNK]);
+        rt.run('ew_unary', Math.ceil(n / EW_CHUNK), threadsFor(ctx, n));
+        return id;
+      });
+    };
+  });
+
+  // ---- reductions --------------------------------------------------------------------------------
+  REDUCE_OPS.forEach((name, op) => {
+    const ref = reference[name]!;
+    kernels[name] = (args) => {
+      const X = args.inputs[0]!;
+      const out = args.outputs[0]!;
+      const n = sizeOf(X.shape);
+      if (out.dtype !== 'float32' || n < EW_MIN) return ref(args);
+      const plan = split(X.shape, args.attrs['axes'] as number[]);
+      if (plan === null) return ref(args);
+      return run(ctx, rt, args, ref, (s) => {
+        const x = s.input(X);
+        const [id, o] = s.output(out);
+        if (s.failed) return id;
+        const threads = threadsFor(ctx, n);
+        if (plan.reduceInner) {
+          const rpc = Math.max(1, Math.floor(EW_CHUNK / plan.cols));
+          rt.args([op, x, o, plan.rows, plan.cols, rpc]);
+          rt.run('ew_reduce_rows', Math.ceil(plan.rows / rpc), threads);
+        } else {
+          const cpc = Math.min(plan.cols, 1024);
+          const chunks = Math.ceil(plan.cols / cpc);
+          const stride = cpc * 8;
+          const scratch = op === 0 ? rt.alloc(stride * Math.min(threads, rt.threads)) : 0;
+          if (scratch < 0) {
+            s.failed = true;
+            return id;
+          }
+          rt.args([op, x, o, plan.rows, plan.cols, cpc, scratch, stride]);
+          try {
+            rt.run('ew_reduce_cols', chunks, chunks > 1 ? threads : 1);
+          } finally {
+            if (op === 0) rt.free(scratch);
+          }
+        }
+        return id;
+      });
+    };
+  });
+
+  // ---- softmax -----------------------------------------------------------------------------------
+  for (const [name, log] of [
+    ['softmax', 0],
+    ['logSoftmax', 1],
+  ] as const) {
+    const ref = reference[name]!;
+    kernels[name] = (args) => {
+      const X = args.inputs[0]!;
+      const out = args.outputs[0]!;
+      const n = sizeOf(X.shape);
+      const axis = args.attrs['axis'] as number;
+      if (out.dtype !== 'float32' || n < EW_MIN || axis !== X.shape.length - 1) return ref(args);
+      return run(ctx, rt, args, ref, (s) => {
+        const x = s.input(X);
+        const [id, o] = s.output(out);
+        if (s.failed) return id;
+        const cols = X.shape[axis]!;
+        const rows = n / cols;
+        const rpc = Math.max(1, Math.floor(EW_CHUNK / cols));
+        rt.args([log, x, o, rows, cols, rpc]);
+        rt.run('ew_softmax_rows', Math.ceil(rows / rpc), threadsFor(ctx, n));
+        return id;
+      });
+    };
+  }
+
+  // ---- optimizer updates -------------------------------------------------------------------------
+  const sgdRef = reference['sgdUpdate']!;
+  kernels['sgdUpdate'] = (args) => {
+    const [X, G, LR] = args.inputs as [TensorInfo, TensorInfo, TensorInfo];
+    const out = args.outputs[0]!;
+    const n = sizeOf(out.shape);
+    if (out.dtype !== 'float32' || n < EW_MIN) return sgdRef(args);
+    return run(ctx, rt, args, sgdRef, (s) => {
+      const x = s.input(X);
+      const g = s.input(G);
+      const [id, o] = s.output(out);
+      if (s.failed) return id;
+      // x - g * lr, rounded after each op like the composition
+      const lr = s.input(LR);
+      const cpc = Math.min(n, EW_CHUNK);
+      rt.args([BINARY_OPS.indexOf('mul'), g, lr, o, 1, n, 0, 1, 0, 0, 1, cpc]);
+      rt.run('ew_binary', Math.ceil(n / cpc), threadsFor(ctx, n));
+      rt.args([BINARY_OPS.indexOf('sub'), x, o, o, 1, n, 0, 1, 0, 1, 1, cpc]);
+      rt.run('ew_binary', Math.ceil(n / cpc), threadsFor(ctx, n));
+      return id;
+    });
+  };
+
+  const adamRef = reference['adamUpdate']!;
+  kernels['adamUpdate'] = (args) => {
+    const [X, M, V, G, LR, B1P, B2P] = args.inputs as TensorInfo[] as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+    const n = sizeOf(X.shape);
+    if (X.dtype !== 'float32' || n < EW_MIN) return adamRef(args);
+    return run(ctx, rt, args, adamRef, (s) => {
+      const x = s.input(X);
+      const m = s.input(M);
+      const v = s.input(V);
+      const g = s.input(G);
+      const outs = args.outputs.map((spec) => s.output(spec));
+      if (s.failed) return outs.map((p) => p[0]);
+      // scalars rounded to float32 at each step, as the composition computes them
+      const lr = scalar(ctx, LR);
+      const alpha = f(f(lr * f(Math.sqrt(f(1 - scalar(ctx, B2P))))) / f(1 - scalar(ctx, B1P)));
+      const c1 = f(1 - (args.attrs['beta1'] as number));
+      const c2 = f(1 - (args.attrs['beta2'] as number));
+      const eps = f(args.attrs['epsilon'] as number);
+      const w = rt.args([x, m, v, g, outs[0]![1], outs[1]![1], outs[2]![1], n, EW_CHUNK, 0, 0, 0, 0]);
+      const fv = rt.f32;
+      fv[(w >> 2) + 9] = c1;
+      fv[(w >> 2) + 10] = c2;
+      fv[(w >> 2) + 11] = eps;
+      fv[(w >> 2) + 12] = alpha;
+      rt.run('ew_adam', Math.ceil(n / EW_CHUNK), threadsFor(ctx, n));
+      return outs.map((p) => p[0]);
+    });
+  };
+
+  return kernels;
+}
+
+/** Splits a reduction into rows × cols with the reduced part inner or outer, or null. */
+function split(shape: Shape, axes: readonly number[]): { rows: number; cols: number; reduceInner: boolean } | null {
+  const dims: number[] = [];
+  const red: boolean[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
+    if (d === 1) continue;
+    const r = axes.includes(i);
+    const k = dims.length - 1;
+    if (k >= 0 && red[k] === r) dims[k] = dims[k]! * d;
+    else {
+      dims.push(d);
+      red.push(r);
+    }
+  }
+  if (dims.length === 0) return null;
+  if (dims.length === 1) return red[0] ? { rows: 1, cols: dims[0]!, reduceInner: true } : null;
+  if (dims.length === 2) return red[1] ? { rows: dims[0]!, cols: dims[1]!, reduceInner: true } : { rows: dims[0]!, cols: dims[1]!, reduceInner: false };
+  return null;
 }

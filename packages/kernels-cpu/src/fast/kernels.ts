@@ -13,6 +13,7 @@ import { broadcastIndex } from '../kernels/broadcast.js';
 import type { WasmRuntime } from '../wasm/runtime.js';
 import { convBackpropFilter, convBackpropInput, convForward, gemm } from './gemm.js';
 import { elementwiseFastKernels } from './elementwise.js';
+import { fusedReferenceKernels } from '../kernels/fused.js';
 
 /** Matmuls with fewer multiply-adds than this run in TypeScript. */
 export const MATMUL_MIN_MACS = 4096;
@@ -27,7 +28,7 @@ export const CONV_MIN_MACS = 8192;
  */
 export class Staging {
   private readonly temps: number[] = [];
-  private outCopy: { off: number; arr: TypedArray } | null = null;
+  private readonly outCopies: { off: number; arr: TypedArray }[] = [];
   failed = false;
 
   constructor(
@@ -60,16 +61,17 @@ export class Staging {
       return [id, -1];
     }
     this.temps.push(o);
-    this.outCopy = { off: o, arr };
+    this.outCopies.push({ off: o, arr });
     return [id, o];
   }
 
-  /** Copies a staged output back and frees temporaries. */
+  /** Copies staged outputs back and frees temporaries. */
   finish(): void {
-    const oc = this.outCopy;
-    if (oc !== null && !this.failed) {
-      const a = oc.arr;
-      new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(this.rt.buffer, oc.off, a.byteLength));
+    if (!this.failed) {
+      for (const oc of this.outCopies) {
+        const a = oc.arr;
+        new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(this.rt.buffer, oc.off, a.byteLength));
+      }
     }
     for (const t of this.temps) this.rt.free(t);
     this.temps.length = 0;
@@ -170,7 +172,7 @@ export function fastKernels(ctx: CpuContext, reference: Record<string, Kernel>):
   const rt = ctx.rt!;
   const shapeAttr = (attrs: KernelArgs['attrs'], key: string): readonly number[] => attrs[key] as number[];
   return {
-    ...elementwiseFastKernels(ctx, rt, reference),
+    ...elementwiseFastKernels(ctx, rt, { ...reference, ...fusedReferenceKernels(ctx) }),
     matmul: matmulKernel(ctx, rt, reference['matmul']!),
     conv2d: convKernel(ctx, rt, reference['conv2d']!, 'conv2d', ({ inputs }) => [inputs[0]!.shape, inputs[1]!.shape], convForward),
     conv2dBackpropInput: convKernel(
