@@ -146,6 +146,13 @@ describe('guides', () => {
     expect(ok).toBe(true);
   });
 
+  it('are all pages of the documentation site (typedoc projectDocuments)', () => {
+    const config = JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as { projectDocuments?: string[] };
+    const listed = new Set(config.projectDocuments ?? []);
+    expect(guides.filter((g) => !listed.has(`docs/guides/${g}`))).toEqual([]);
+    for (const d of listed) expect(existsSync(join(root, d)), d).toBe(true);
+  });
+
   it('quote their excerpts verbatim', () => {
     for (const [g, blocks] of blocksByGuide) {
       for (const b of blocks) {
