@@ -93,25 +93,29 @@ class VMath {
     return acc;
   }
 
-  /** e^x (Cephes expf), with overflow to +Infinity, gradual underflow and NaN passing through. */
+  /**
+   * e^x (Cephes expf), with overflow to +Infinity, gradual underflow and NaN passing through.
+   * `pmin`/`pmax` (one instruction each on x64) keep a NaN in x, and n = round(x / ln 2) comes
+   * from adding 1.5 * 2^23, whose low mantissa bits then hold n as an integer.
+   */
   exp(x: Code): Code {
-    const [xv, n, r, p, big, ni] = this.t as [number, number, number, number, number, number];
+    const [xv, n, r, p, ni] = this.t as [number, number, number, number, number];
+    const MAGIC = 12582912; // 1.5 * 2^23
     return seq(
-      set(xv, f32x4.max(x, f32c4(-104))),
-      set(big, f32x4.gt(get(xv), f32c4(88.72283935546875))),
-      set(xv, f32x4.min(get(xv), f32c4(88.72283935546875))),
-      set(n, f32x4.nearest(f32x4.mul(get(xv), f32c4(1.44269504088896341)))),
-      set(r, f32x4.sub(get(xv), f32x4.mul(get(n), f32c4(0.693359375)))),
-      set(r, f32x4.sub(get(r), f32x4.mul(get(n), f32c4(-2.12194440e-4)))),
+      // clamped to [-104, 89]: past ln(FLT_MAX) = 88.72 the scaling below overflows to Infinity
+      set(xv, f32x4.pmin(f32x4.pmax(x, f32c4(-104)), f32c4(89))),
+      set(ni, this.madd(get(xv), f32c4(1.44269504088896341), f32c4(MAGIC))),
+      set(n, f32x4.sub(get(ni), f32c4(MAGIC))),
+      set(ni, i32x4.sub(get(ni), i32c4(0x4b400000))), // the integer n
+      set(r, this.madd(get(n), f32c4(-0.693359375), get(xv))),
+      set(r, this.madd(get(n), f32c4(2.12194440e-4), get(r))),
       set(p, this.poly(get(r), [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1])),
-      set(p, f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(get(p), get(r)), get(r)), get(r)), f32c4(1))),
+      set(p, f32x4.add(this.madd(f32x4.mul(get(p), get(r)), get(r), get(r)), f32c4(1))),
       // 2^n as two factors 2^(n>>1) * 2^(n - (n>>1)), both normal for n in [-150, 128]
-      set(ni, i32x4.truncSatF32x4S(get(n))),
       set(n, i32x4.shrS(get(ni), i32c(1))),
       set(ni, i32x4.sub(get(ni), get(n))),
       set(p, f32x4.mul(get(p), i32x4.shl(i32x4.add(get(n), i32c4(127)), i32c(23)))),
-      set(p, f32x4.mul(get(p), i32x4.shl(i32x4.add(get(ni), i32c4(127)), i32c(23)))),
-      v128.bitselect(f32c4(Infinity), get(p), get(big)),
+      f32x4.mul(get(p), i32x4.shl(i32x4.add(get(ni), i32c4(127)), i32c(23))),
     );
   }
 
@@ -144,8 +148,7 @@ class VMath {
       set(y, f32x4.sub(get(y), f32x4.mul(get(z), f32c4(0.5)))),
       set(y, f32x4.add(f32x4.add(get(f), get(y)), f32x4.mul(get(e), f32c4(0.693359375)))),
       // specials: x < 0 or NaN -> NaN, 0 -> -Inf, +Inf -> +Inf
-      set(y, v128.bitselect(f32c4(NaN), get(y), f32x4.ne(get(xv), f32x4.max(get(xv), f32c4(0))))),
-      set(y, v128.bitselect(f32c4(NaN), get(y), f32x4.ne(get(xv), get(xv)))),
+      set(y, v128.bitselect(f32c4(NaN), get(y), v128.or(f32x4.lt(get(xv), f32c4(0)), f32x4.ne(get(xv), get(xv))))),
       set(y, v128.bitselect(f32c4(-Infinity), get(y), f32x4.eq(get(xv), f32c4(0)))),
       v128.bitselect(f32c4(Infinity), get(y), f32x4.eq(get(xv), f32c4(Infinity))),
     );
