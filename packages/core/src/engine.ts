@@ -115,9 +115,17 @@ interface BufferRecord {
 }
 
 interface Held {
+  readonly id: number;
   readonly dataId: DataId;
   released: boolean;
+  /** Registered with the finalization registry (registration is deferred; see `adopt`). */
+  registered: boolean;
+  /** The handle, until it is registered. */
+  tensor: Tensor | null;
 }
+
+/** Handles awaiting registration are registered at the latest when this many are pending. */
+const MAX_PENDING = 4096;
 
 /** @internal */
 export class Engine {
@@ -132,10 +140,29 @@ export class Engine {
   numBytes = 0;
   nextId = 0;
   checkLeaks = false;
-  private readonly held: WeakMap<Tensor, Held> = new WeakMap();
+  /**
+   * The live handles' records by tensor id (a Map keyed by number is several times cheaper per op
+   * than a WeakMap keyed by the tensor; entries leave on dispose or finalization).
+   */
+  private readonly held: Map<number, Held> = new Map();
+  /** Handles created since the last registration pass (see `adopt`). */
+  private pending: Held[] = [];
+  private readonly flushPending = (): void => {
+    const list = this.pending;
+    this.pending = [];
+    for (const h of list) {
+      const t = h.tensor;
+      h.tensor = null;
+      if (t !== null && !h.released) {
+        h.registered = true;
+        this.finalizer.register(t, h, h);
+      }
+    }
+  };
   private readonly finalizer: FinalizationRegistry<Held> = new FinalizationRegistry((h: Held) => {
     if (!h.released) {
       h.released = true;
+      this.held.delete(h.id);
       this.numTensors--;
       this.decRef(h.dataId);
     }
@@ -184,9 +211,14 @@ export class Engine {
   adopt(t: Tensor, track: boolean): void {
     this.incRef(t.dataId, t.backend, t.dtype, t.size);
     this.numTensors++;
-    const h: Held = { dataId: t.dataId, released: false };
-    this.held.set(t, h);
-    this.finalizer.register(t, h, h);
+    // Registering with the FinalizationRegistry (and unregistering on dispose) is the largest
+    // cost of a small op, and most handles are disposed before the program yields. Finalizers
+    // only run in later tasks anyway, so handles are registered in a microtask (or once
+    // MAX_PENDING wait), and a handle disposed before then is never registered.
+    const h: Held = { id: t.id, dataId: t.dataId, released: false, registered: false, tensor: t };
+    this.held.set(t.id, h);
+    if (this.pending.push(h) === 1) queueMicrotask(this.flushPending);
+    else if (this.pending.length >= MAX_PENDING) this.flushPending();
     if (track) {
       const scope = this.scopes[this.scopes.length - 1];
       if (scope !== undefined) scope.tracked.push(t);
@@ -195,29 +227,33 @@ export class Engine {
 
   /** Points a handle (a variable) at a new buffer, releasing the old one. */
   swapData(t: Tensor, dataId: DataId): void {
-    const h = this.held.get(t);
+    const h = this.held.get(t.id);
     if (h === undefined || h.released) throw new DisposedError('assign: the variable has been disposed');
     this.incRef(dataId, t.backend, t.dtype, t.size);
     const old = h.dataId;
-    this.finalizer.unregister(h);
-    const nh: Held = { dataId, released: false };
-    this.held.set(t, nh);
+    h.released = true;
+    h.tensor = null;
+    if (h.registered) this.finalizer.unregister(h);
+    const nh: Held = { id: t.id, dataId, released: false, registered: true, tensor: null };
+    this.held.set(t.id, nh);
     this.finalizer.register(t, nh, nh);
     t.dataId = dataId;
     this.decRef(old);
   }
 
   disposeTensor(t: Tensor): void {
-    const h = this.held.get(t);
+    const h = this.held.get(t.id);
     if (h === undefined || h.released) return;
     h.released = true;
-    this.finalizer.unregister(h);
+    h.tensor = null;
+    this.held.delete(t.id);
+    if (h.registered) this.finalizer.unregister(h);
     this.numTensors--;
     this.decRef(h.dataId);
   }
 
   isDisposed(t: Tensor): boolean {
-    const h = this.held.get(t);
+    const h = this.held.get(t.id);
     return h === undefined || h.released;
   }
 
