@@ -321,10 +321,14 @@ export class Engine {
     if (def.kind === 'primitive' || kernel !== undefined) {
       if (def.kind === 'primitive' && def.resolveAttrs !== undefined) attrs = def.resolveAttrs(inputs, attrs);
       const specs = def.infer(inputs, attrs);
-      const outSpecs: OutputSpec[] = specs.map((s) => concreteSpec(s, def.name));
-      for (const s of outSpecs) checkDTypeSupported(backend, s.dtype, def.name);
+      for (let i = 0; i < specs.length; i++) {
+        concreteSpec(specs[i]!, def.name);
+        checkDTypeSupported(backend, specs[i]!.dtype, def.name);
+      }
+      const outSpecs = specs as OutputSpec[];
       let ids: readonly DataId[];
-      const infos: TensorInfo[] = inputs.map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+      // tensors carry dataId, shape and dtype: kernels see them as TensorInfo without a copy
+      const infos: readonly TensorInfo[] = inputs;
       if (kernel !== undefined) {
         const before = this.checkLeaks ? backend.memory().numBuffers : 0;
         const r = kernel({ inputs: infos, attrs, outputs: outSpecs });
