@@ -78,8 +78,12 @@ class BufferHandle {
     public arr: TypedArray | null,
     /** Heap byte offset, or -1 for a plain typed array. */
     public off: number,
+    /** The owning backend's epoch: a handle from another backend or from before `dispose()` never matches. */
+    readonly epoch: number,
   ) {}
 }
+
+let nextEpoch = 1;
 
 /**
  * Facts about a CPU backend's execution, as {@link CpuBackend.info} reports them.
@@ -120,7 +124,10 @@ export class CpuBackend implements Backend {
   readonly capabilities: BackendCapabilities = { dtypes: ['float32', 'float64', 'int32', 'bool'], syncRead: true };
   /** Kernels by op name. */
   readonly kernels: Readonly<Record<string, Kernel>>;
-  private readonly live = new Set<BufferHandle>();
+  /** Live buffers in the heap (freed by `dispose()`); plain arrays are only counted. */
+  private readonly heapLive = new Set<BufferHandle>();
+  private count = 0;
+  private epoch = nextEpoch++;
   private bytes = 0;
   private rt: WasmRuntime | null;
   private threads: number;
@@ -164,8 +171,8 @@ export class CpuBackend implements Backend {
 
   /** Stores `values` (kept by reference when outside the heap). */
   private store(values: TypedArray): DataId {
-    const h = new BufferHandle(values, -1);
-    this.live.add(h);
+    const h = new BufferHandle(values, -1, this.epoch);
+    this.count++;
     this.bytes += values.byteLength;
     return h;
   }
@@ -180,8 +187,9 @@ export class CpuBackend implements Backend {
       if (off >= 0) {
         const arr = new ctor(rt.buffer, off, n);
         if (zero && !rt.lastFresh) arr.fill(0);
-        const h = new BufferHandle(arr, off);
-        this.live.add(h);
+        const h = new BufferHandle(arr, off, this.epoch);
+        this.heapLive.add(h);
+        this.count++;
         this.bytes += bytes;
         return [h, arr];
       }
@@ -191,8 +199,9 @@ export class CpuBackend implements Backend {
   }
 
   private get(id: DataId): TypedArray {
-    const v = (id as BufferHandle).arr;
-    if (v === null || v === undefined) throw new BackendError(`${this.name}: unknown or freed buffer`);
+    const h = id as BufferHandle;
+    const v = h.arr;
+    if (v === null || v === undefined || h.epoch !== this.epoch) throw new BackendError(`${this.name}: unknown or freed buffer`);
     return v;
   }
 
@@ -223,11 +232,14 @@ export class CpuBackend implements Backend {
   disposeData(dataId: DataId): void {
     const h = dataId as BufferHandle;
     const v = h.arr;
-    if (v === null || !this.live.has(h)) return;
+    if (v === null || v === undefined || h.epoch !== this.epoch) return;
     this.bytes -= v.byteLength;
-    this.live.delete(h);
+    this.count--;
     h.arr = null;
-    if (h.off >= 0) this.rt?.free(h.off);
+    if (h.off >= 0) {
+      this.heapLive.delete(h);
+      this.rt?.free(h.off);
+    }
   }
 
   /**
@@ -237,8 +249,8 @@ export class CpuBackend implements Backend {
    */
   memory(): BackendMemory {
     const rt = this.rt;
-    if (rt === null || !this.resident) return { numBuffers: this.live.size, numBytes: this.bytes };
-    return { numBuffers: this.live.size, numBytes: this.bytes, numBytesPooled: Math.max(0, rt.memoryBytes - rt.heap.used) };
+    if (rt === null || !this.resident) return { numBuffers: this.count, numBytes: this.bytes };
+    return { numBuffers: this.count, numBytes: this.bytes, numBytesPooled: Math.max(0, rt.memoryBytes - rt.heap.used) };
   }
 
   /** How this backend executes. */
@@ -258,12 +270,14 @@ export class CpuBackend implements Backend {
    * to let go terminates them). The backend stays usable, on the calling thread only.
    */
   dispose(): void {
-    for (const h of this.live) {
-      if (h.off >= 0) this.rt?.free(h.off);
+    for (const h of this.heapLive) {
+      this.rt?.free(h.off);
       h.arr = null;
     }
-    this.live.clear();
+    this.heapLive.clear();
+    this.count = 0;
     this.bytes = 0;
+    this.epoch = nextEpoch++;
     if (this.rt !== null && this.holdsThreads) releaseRuntime(this.rt);
     this.holdsThreads = false;
     this.threads = 1;
