@@ -8,6 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   abs,
   add,
+  equal,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  notEqual,
+  where,
   ceil,
   div,
   exp,
@@ -38,6 +45,8 @@ import {
   type Tensor,
 } from '@tessera/core';
 import { createCpuBackend, type CpuBackend } from '../src/index.js';
+import { KERNEL_EXPORTS } from '../src/wasm/module.js';
+import { acquireRuntime, releaseRuntime } from '../src/wasm/runtime.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -163,6 +172,60 @@ describe('binary ops with broadcasting', () => {
   }
 });
 
+describe('comparisons and where', () => {
+  const ops: [string, (a: Tensor, b: Tensor) => Tensor, (x: number, y: number) => boolean][] = [
+    ['equal', equal, (x, y) => x === y],
+    ['notEqual', notEqual, (x, y) => x !== y],
+    ['less', less, (x, y) => x < y],
+    ['lessEqual', lessEqual, (x, y) => x <= y],
+    ['greater', greater, (x, y) => x > y],
+    ['greaterEqual', greaterEqual, (x, y) => x >= y],
+  ];
+  for (const [name, op, ref] of ops) {
+    it(`${name}: bool results with NaN, equal pairs, broadcast rows and scalars`, async () => {
+      const r = rng(name.length * 5);
+      for (const [sa, sb] of [
+        [[4099], [4099]],
+        [[33, 130], [130]],
+        [[2051], []],
+        [[], [1500]],
+      ] as [number[], number[]][]) {
+        const na = sa.reduce((x, y) => x * y, 1);
+        const nb = sb.reduce((x, y) => x * y, 1);
+        const a = Float32Array.from(values(na, r, -2, 2), (v) => Math.round(v * 2) / 2);
+        const b = Float32Array.from(values(nb, r, -2, 2, nb > 50), (v) => Math.round(v * 2) / 2);
+        const n = Math.max(na, nb);
+        const want = Array.from({ length: n }, (_, i) => (ref(a[na === n ? i : i % na]!, b[nb === n ? i : i % nb]!) ? 1 : 0));
+        for (const be of [...FAST, 'typescript']) {
+          setBackend(backends[be]!);
+          const got = await scope(async () => Array.from(await op(tensor(a, sa), tensor(b, sb)).data()));
+          expect(got, `${be}: ${name} [${sa}] [${sb}]`).toEqual(want);
+        }
+      }
+    });
+  }
+
+  it('where with a full or scalar branch selects exactly', async () => {
+    const r = rng(77);
+    for (const n of [1029, 70001]) {
+      const c = Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0));
+      const a = values(n, r);
+      const b = values(n, r);
+      for (const [aFull, bFull] of [
+        [true, true],
+        [true, false],
+        [false, true],
+      ] as const) {
+        const want = Float32Array.from({ length: n }, (_, i) => (c[i] ? (aFull ? a[i]! : a[0]!) : bFull ? b[i]! : b[0]!));
+        for (const be of [...FAST, 'typescript']) {
+          const got = await on(be, () => where(tensor(c, [n], 'bool'), aFull ? tensor(a, [n]) : tensor(a[0]!), bFull ? tensor(b, [n]) : tensor(b[0]!)));
+          expectExact(got, want, `${be}: where n=${n} a ${aFull ? 'full' : 'scalar'} b ${bFull ? 'full' : 'scalar'}`);
+        }
+      }
+    }
+  });
+});
+
 describe('unary ops', () => {
   const ops: [string, (x: Tensor) => Tensor, (x: number) => number, number][] = [
     ['neg', neg, (x) => -x, 0],
@@ -207,6 +270,8 @@ describe('reductions', () => {
     [[4, 30, 20], [0, 2]],
     [[1, 1100, 1], [1]],
     [[2100, 3], [0]],
+    [[40, 5000], [0]],
+    [[3, 30000], [1]],
   ];
   const ops: [string, (x: Tensor, axes: number[]) => Tensor, (vals: number[]) => number][] = [
     ['sum', (x, a) => sum(x, a), (v) => f(v.reduce((s, y) => s + y, 0))],
@@ -287,6 +352,17 @@ describe('softmax and logSoftmax', () => {
     const wantT = new Float64Array(x.length);
     for (let i = 0; i < 40; i++) for (let j = 0; j < 60; j++) wantT[i * 60 + j] = want[j * 40 + i]!;
     for (const be of [...FAST, 'typescript']) expectClose(await on(be, () => softmax(tensor(x, [40, 60]), 0)), wantT, 2e-6, 1e-7, `${be}: softmax axis 0`);
+  });
+});
+
+describe('the kernel module', () => {
+  it('exports every function the worker threads can be asked to run', async () => {
+    const rt = (await acquireRuntime({ threads: 1 }))!;
+    try {
+      for (const name of KERNEL_EXPORTS) expect(typeof rt.fn[name], name).toBe('function');
+    } finally {
+      releaseRuntime(rt);
+    }
   });
 });
 

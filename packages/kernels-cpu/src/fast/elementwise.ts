@@ -11,7 +11,7 @@
  */
 import { sizeOf, type DataId, type Kernel, type KernelArgs, type Shape, type TensorInfo } from '@tessera/core';
 import type { CpuContext } from '../context.js';
-import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from '../wasm/eltwise.js';
+import { BINARY_OPS, COMPARE_OPS, REDUCE_OPS, UNARY_OPS } from '../wasm/eltwise.js';
 import type { WasmRuntime } from '../wasm/runtime.js';
 import { Staging } from './kernels.js';
 
@@ -129,6 +129,49 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
     };
   });
 
+  // ---- comparisons and where ---------------------------------------------------------------------
+  COMPARE_OPS.forEach((name, op) => {
+    const ref = reference[name]!;
+    kernels[name] = (args) => {
+      const out = args.outputs[0]!;
+      const A = args.inputs[0]!;
+      const B = args.inputs[1]!;
+      const n = sizeOf(out.shape);
+      const lay = A.dtype === 'float32' && n >= EW_MIN ? layout(A.shape, B.shape, out.shape) : null;
+      if (lay === null) return ref(args);
+      return run(ctx, rt, args, ref, (s) => {
+        const a = s.input(A);
+        const b = s.input(B);
+        const [id, o] = s.output(out);
+        if (s.failed) return id;
+        const cpc = lay.cols >= EW_CHUNK ? EW_CHUNK : lay.cols;
+        const rpc = Math.max(1, Math.floor(EW_CHUNK / lay.cols));
+        rt.args([op, a, b, o, lay.rows, lay.cols, lay.aRS, lay.aCS, lay.bRS, lay.bCS, rpc, cpc]);
+        rt.run('ew_compare', Math.ceil(lay.rows / rpc) * Math.ceil(lay.cols / cpc), threadsFor(ctx, n));
+        return id;
+      });
+    };
+  });
+
+  const whereRef = reference['where']!;
+  kernels['where'] = (args) => {
+    const [C, A, B] = args.inputs as [TensorInfo, TensorInfo, TensorInfo];
+    const out = args.outputs[0]!;
+    const n = sizeOf(out.shape);
+    const fits = (t: TensorInfo): boolean => sizeOf(t.shape) === 1 || sizeOf(t.shape) === n;
+    if (out.dtype !== 'float32' || n < EW_MIN || sizeOf(C.shape) !== n || !fits(A) || !fits(B)) return whereRef(args);
+    return run(ctx, rt, args, whereRef, (s) => {
+      const c = s.input(C);
+      const a = s.input(A);
+      const b = s.input(B);
+      const [id, o] = s.output(out);
+      if (s.failed) return id;
+      rt.args([c, a, b, o, n, EW_CHUNK, sizeOf(A.shape) === 1 && n > 1 ? 1 : 0, sizeOf(B.shape) === 1 && n > 1 ? 1 : 0]);
+      rt.run('ew_where', Math.ceil(n / EW_CHUNK), threadsFor(ctx, n));
+      return id;
+    });
+  };
+
   // ---- unary -------------------------------------------------------------------------------------
   UNARY_OPS.forEach((name, op) => {
     const ref = reference[name]!;
@@ -226,12 +269,9 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
       const [id, o] = s.output(out);
       if (s.failed) return id;
       // x - g * lr, rounded after each op like the composition
-      const lr = s.input(LR);
-      const cpc = Math.min(n, EW_CHUNK);
-      rt.args([BINARY_OPS.indexOf('mul'), g, lr, o, 1, n, 0, 1, 0, 0, 1, cpc]);
-      rt.run('ew_binary', Math.ceil(n / cpc), threadsFor(ctx, n));
-      rt.args([BINARY_OPS.indexOf('sub'), x, o, o, 1, n, 0, 1, 0, 1, 1, cpc]);
-      rt.run('ew_binary', Math.ceil(n / cpc), threadsFor(ctx, n));
+      const w = rt.args([x, g, o, n, EW_CHUNK, 0]);
+      rt.f32[(w >> 2) + 5] = scalar(ctx, LR);
+      rt.run('ew_axpy', Math.ceil(n / EW_CHUNK), threadsFor(ctx, n));
       return id;
     });
   };

@@ -10,7 +10,8 @@
  * - `ew_reduce_rows`: sum (accumulated in float64) or max of each row;
  * - `ew_reduce_cols`: sum (float64) or max down the rows, for each column;
  * - `ew_softmax_rows`: softmax or log-softmax of each row;
- * - `ew_adam`, `ew_sgd`: fused optimizer updates, rounding like the op-by-op composition.
+ * - `ew_compare`, `ew_where`: comparisons to bool and selection by a bool condition;
+ * - `ew_adam`, `ew_axpy`: fused optimizer updates, rounding like the op-by-op composition.
  *
  * @module
  * @internal
@@ -34,6 +35,7 @@ import {
   i32c,
   i32x4,
   if_,
+  narrow,
   ifElse,
   loop,
   seq,
@@ -49,6 +51,8 @@ import {
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'squaredDifference'] as const;
 /** Unary op codes of `ew_unary`. */
 export const UNARY_OPS = ['neg', 'abs', 'sqrt', 'exp', 'log', 'tanh', 'sigmoid', 'relu', 'square', 'floor', 'ceil', 'round'] as const;
+/** Comparison op codes of `ew_compare` (float32 in, bool out). */
+export const COMPARE_OPS = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'] as const;
 /** Reduction op codes. */
 export const REDUCE_OPS = ['sum', 'max', 'min'] as const;
 
@@ -275,6 +279,214 @@ export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
         set(L.pb, i32.add(get(L.b), i32.shl(i32.add(i32.mul(get(L.r), get(L.bRS)), i32.mul(get(L.c0), get(L.bCS))), i32c(2)))),
         set(L.po, i32.add(get(L.out), i32.shl(i32.add(i32.mul(get(L.r), get(L.cols)), get(L.c0)), i32c(2)))),
         ...dispatch,
+      ),
+    );
+  }
+
+  // ---- comparisons (bool out) ------------------------------------------------------------------
+  const vcmp: Record<(typeof COMPARE_OPS)[number], (a: Code, b: Code) => Code> = {
+    equal: f32x4.eq,
+    notEqual: f32x4.ne,
+    less: f32x4.lt,
+    lessEqual: f32x4.le,
+    greater: f32x4.gt,
+    greaterEqual: f32x4.ge,
+  };
+  const scmp: Record<(typeof COMPARE_OPS)[number], (a: Code, b: Code) => Code> = {
+    equal: f32.eq,
+    notEqual: f32.ne,
+    less: f32.lt,
+    lessEqual: f32.le,
+    greater: f32.gt,
+    greaterEqual: f32.ge,
+  };
+  const cmpLoops: number[][] = [];
+  COMPARE_OPS.forEach((name) => {
+    const row: number[] = [];
+    for (let variant = 0; variant < 4; variant++) {
+      const aVec = (variant & 1) === 0;
+      const bVec = (variant & 2) === 0;
+      const f = mb.func(null, [I32, I32, I32, I32]);
+      const [pa, pb, po, n] = [0, 1, 2, 3];
+      const L = locals(f, I32, ['i', 'n16'] as const);
+      const V = locals(f, V128, ['sa', 'sb', 'm0', 'm1', 'm2', 'm3'] as const);
+      const SF = locals(f, F32, ['xa', 'xb'] as const);
+      const loadA = (off: number): Code => (aVec ? v128.load(get(pa), off) : get(V.sa));
+      const loadB = (off: number): Code => (bVec ? v128.load(get(pb), off) : get(V.sb));
+      const ms = [V.m0, V.m1, V.m2, V.m3];
+      f.body(
+        aVec ? [] : set(V.sa, v128.load32Splat(get(pa))),
+        bVec ? [] : set(V.sb, v128.load32Splat(get(pb))),
+        set(L.n16, i32.and(get(n), i32c(~15))),
+        set(L.i, i32c(0)),
+        block(
+          loop(
+            brIf(1, i32.geS(get(L.i), get(L.n16))),
+            ...ms.map((m, k) => set(m, vcmp[name](loadA(k * 16), loadB(k * 16)))),
+            // 16 lane masks (-1 / 0) narrowed to 16 bytes, then 1 / 0
+            v128.store(
+              get(po),
+              v128.and(narrow.i8x16FromI16x8S(narrow.i16x8FromI32x4S(get(V.m0), get(V.m1)), narrow.i16x8FromI32x4S(get(V.m2), get(V.m3))), v128.const(new Array<number>(16).fill(1))),
+            ),
+            aVec ? set(pa, i32.add(get(pa), i32c(64))) : [],
+            bVec ? set(pb, i32.add(get(pb), i32c(64))) : [],
+            set(po, i32.add(get(po), i32c(16))),
+            set(L.i, i32.add(get(L.i), i32c(16))),
+            br(0),
+          ),
+        ),
+        set(SF.xa, f32.load(get(pa))),
+        set(SF.xb, f32.load(get(pb))),
+        block(
+          loop(
+            brIf(1, i32.geS(get(L.i), get(n))),
+            aVec ? set(SF.xa, f32.load(get(pa))) : [],
+            bVec ? set(SF.xb, f32.load(get(pb))) : [],
+            i32.store8(get(po), scmp[name](get(SF.xa), get(SF.xb))),
+            aVec ? set(pa, i32.add(get(pa), i32c(4))) : [],
+            bVec ? set(pb, i32.add(get(pb), i32c(4))) : [],
+            set(po, i32.add(get(po), i32c(1))),
+            set(L.i, i32.add(get(L.i), i32c(1))),
+            br(0),
+          ),
+        ),
+      );
+      row.push(f.index);
+    }
+    cmpLoops.push(row);
+  });
+
+  // ew_compare(args, chunk, tid); args as ew_binary, out is bytes
+  {
+    const f = mb.func('ew_compare', [I32, I32, I32]);
+    const [args, chunk] = [0, 1];
+    const L = locals(f, I32, ['op', 'a', 'b', 'out', 'rows', 'cols', 'aRS', 'aCS', 'bRS', 'bCS', 'rpc', 'cpc', 'colBlocks', 'r0', 'r1', 'c0', 'c1', 'r', 'pa', 'pb', 'po', 'n'] as const);
+    const arg = (i: number): Code => i32.load(get(args), i * 4);
+    const dispatch: Code[] = [];
+    COMPARE_OPS.forEach((_, op) => {
+      for (let variant = 0; variant < 4; variant++) {
+        dispatch.push(if_(i32.eq(get(L.op), i32c(op * 4 + variant)), call(cmpLoops[op]![variant]!, get(L.pa), get(L.pb), get(L.po), get(L.n))));
+      }
+    });
+    f.body(
+      set(L.op, arg(0)),
+      set(L.a, arg(1)),
+      set(L.b, arg(2)),
+      set(L.out, arg(3)),
+      set(L.rows, arg(4)),
+      set(L.cols, arg(5)),
+      set(L.aRS, arg(6)),
+      set(L.aCS, arg(7)),
+      set(L.bRS, arg(8)),
+      set(L.bCS, arg(9)),
+      set(L.rpc, arg(10)),
+      set(L.cpc, arg(11)),
+      set(L.colBlocks, i32.divU(i32.sub(i32.add(get(L.cols), get(L.cpc)), i32c(1)), get(L.cpc))),
+      set(L.r0, i32.mul(i32.divU(get(chunk), get(L.colBlocks)), get(L.rpc))),
+      set(L.r1, min(get(L.rows), i32.add(get(L.r0), get(L.rpc)))),
+      set(L.c0, i32.mul(i32.remU(get(chunk), get(L.colBlocks)), get(L.cpc))),
+      set(L.c1, min(get(L.cols), i32.add(get(L.c0), get(L.cpc)))),
+      set(L.n, i32.sub(get(L.c1), get(L.c0))),
+      set(L.op, i32.add(i32.mul(get(L.op), i32c(4)), i32.add(i32.eqz(get(L.aCS)), i32.shl(i32.eqz(get(L.bCS)), i32c(1))))),
+      forLoop(
+        L.r,
+        get(L.r0),
+        get(L.r1),
+        i32c(1),
+        set(L.pa, i32.add(get(L.a), i32.shl(i32.add(i32.mul(get(L.r), get(L.aRS)), i32.mul(get(L.c0), get(L.aCS))), i32c(2)))),
+        set(L.pb, i32.add(get(L.b), i32.shl(i32.add(i32.mul(get(L.r), get(L.bRS)), i32.mul(get(L.c0), get(L.bCS))), i32c(2)))),
+        set(L.po, i32.add(get(L.out), i32.add(i32.mul(get(L.r), get(L.cols)), get(L.c0)))),
+        ...dispatch,
+      ),
+    );
+  }
+
+  // ew_where(args, chunk, tid); args: cond (bytes), a, b, out, n, perChunk, aScalar, bScalar
+  // out[i] = cond[i] != 0 ? a[i] : b[i] (a scalar operand reads element 0)
+  {
+    const f = mb.func('ew_where', [I32, I32, I32]);
+    const [args, chunk] = [0, 1];
+    const L = locals(f, I32, ['c', 'a', 'b', 'out', 'n', 'per', 'aS', 'bS', 'i', 'i1', 'i4'] as const);
+    const V = locals(f, V128, ['va', 'vb', 'm'] as const);
+    const arg = (i: number): Code => i32.load(get(args), i * 4);
+    const aAt = (scale: number): Code => ifElseV(get(L.aS), get(V.va), v128.load(i32.add(get(L.a), i32.shl(get(L.i), i32c(scale)))));
+    f.body(
+      set(L.c, arg(0)),
+      set(L.a, arg(1)),
+      set(L.b, arg(2)),
+      set(L.out, arg(3)),
+      set(L.n, arg(4)),
+      set(L.per, arg(5)),
+      set(L.aS, arg(6)),
+      set(L.bS, arg(7)),
+      set(V.va, v128.load32Splat(get(L.a))),
+      set(V.vb, v128.load32Splat(get(L.b))),
+      set(L.i, i32.mul(get(chunk), get(L.per))),
+      set(L.i1, min(get(L.n), i32.add(get(L.i), get(L.per)))),
+      set(L.i4, i32.add(get(L.i), i32.and(i32.sub(get(L.i1), get(L.i)), i32c(~3)))),
+      block(
+        loop(
+          brIf(1, i32.geS(get(L.i), get(L.i4))),
+          set(V.m, i32x4.ne(narrow.i32x4ExtendLowI16x8U(narrow.i16x8ExtendLowI8x16U(v128.load32Zero(i32.add(get(L.c), get(L.i))))), v128.const(new Array<number>(16).fill(0)))),
+          v128.store(
+            i32.add(get(L.out), i32.shl(get(L.i), i32c(2))),
+            v128.bitselect(aAt(2), ifElseV(get(L.bS), get(V.vb), v128.load(i32.add(get(L.b), i32.shl(get(L.i), i32c(2))))), get(V.m)),
+          ),
+          set(L.i, i32.add(get(L.i), i32c(4))),
+          br(0),
+        ),
+      ),
+      forLoop(
+        L.i,
+        get(L.i),
+        get(L.i1),
+        i32c(1),
+        f32.store(
+          i32.add(get(L.out), i32.shl(get(L.i), i32c(2))),
+          ifElseF(
+            i32.load8U(i32.add(get(L.c), get(L.i))),
+            f32.load(select2(get(L.aS), get(L.a), i32.add(get(L.a), i32.shl(get(L.i), i32c(2))))),
+            f32.load(select2(get(L.bS), get(L.b), i32.add(get(L.b), i32.shl(get(L.i), i32c(2))))),
+          ),
+        ),
+      ),
+    );
+  }
+
+  // ew_axpy(args, chunk, tid); args: x, g, out, n, perChunk, f32 s: out = x - g * s (two roundings, as sub(x, mul(g, s)))
+  {
+    const f = mb.func('ew_axpy', [I32, I32, I32]);
+    const [args, chunk] = [0, 1];
+    const L = locals(f, I32, ['x', 'g', 'out', 'n', 'per', 'i', 'i1', 'o'] as const);
+    const V = locals(f, V128, ['s'] as const);
+    const S = locals(f, F32, ['s'] as const);
+    const arg = (i: number): Code => i32.load(get(args), i * 4);
+    f.body(
+      set(L.x, arg(0)),
+      set(L.g, arg(1)),
+      set(L.out, arg(2)),
+      set(L.n, arg(3)),
+      set(L.per, arg(4)),
+      set(S.s, f32.load(get(args), 20)),
+      set(V.s, f32x4.splat(get(S.s))),
+      set(L.i, i32.mul(get(chunk), get(L.per))),
+      set(L.i1, min(get(L.n), i32.add(get(L.i), get(L.per)))),
+      block(
+        loop(
+          brIf(1, i32.gtS(i32.add(get(L.i), i32c(4)), get(L.i1))),
+          set(L.o, i32.shl(get(L.i), i32c(2))),
+          v128.store(i32.add(get(L.out), get(L.o)), f32x4.sub(v128.load(i32.add(get(L.x), get(L.o))), f32x4.mul(v128.load(i32.add(get(L.g), get(L.o))), get(V.s)))),
+          set(L.i, i32.add(get(L.i), i32c(4))),
+          br(0),
+        ),
+      ),
+      forLoop(
+        L.i,
+        get(L.i),
+        get(L.i1),
+        i32c(1),
+        set(L.o, i32.shl(get(L.i), i32c(2))),
+        f32.store(i32.add(get(L.out), get(L.o)), f32.sub(f32.load(i32.add(get(L.x), get(L.o))), f32.mul(f32.load(i32.add(get(L.g), get(L.o))), get(S.s)))),
       ),
     );
   }
@@ -729,6 +941,10 @@ export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
 /** `if c then a else b` producing a v128. */
 function ifElseV(c: Code, a: Code, b: Code): Code {
   return seq(c, [0x04, V128], a, [0x05], b, [0x0b]);
+}
+/** `c ? a : b` for i32 values (`select`). */
+function select2(c: Code, a: Code, b: Code): Code {
+  return seq(a, b, c, [0x1b]);
 }
 /** `if c then a else b` producing an f32. */
 function ifElseF(c: Code, a: Code, b: Code): Code {

@@ -322,11 +322,20 @@ export const f64x2: { splat: Un; extractLane: (a: Code, lane: number) => Code; a
   promoteLowF32x4: vun(0x5f),
 };
 
+/** i8x16 / i16x8 lane-width conversions. */
+export const narrow: { i16x8FromI32x4S: Bin; i8x16FromI16x8S: Bin; i16x8ExtendLowI8x16U: Un; i32x4ExtendLowI16x8U: Un } = {
+  i16x8FromI32x4S: vbin(0x85),
+  i8x16FromI16x8S: vbin(0x65),
+  i16x8ExtendLowI8x16U: vun(0x89),
+  i32x4ExtendLowI16x8U: vun(0xa9),
+};
+
 /** i32x4 instructions. */
-export const i32x4: { splat: Un; extractLane: (a: Code, lane: number) => Code; eq: Bin; gtS: Bin; shl: Shift; shrS: Shift; shrU: Shift; add: Bin; sub: Bin; mul: Bin; minS: Bin; maxS: Bin; truncSatF32x4S: Un } = {
+export const i32x4: { splat: Un; extractLane: (a: Code, lane: number) => Code; eq: Bin; ne: Bin; gtS: Bin; shl: Shift; shrS: Shift; shrU: Shift; add: Bin; sub: Bin; mul: Bin; minS: Bin; maxS: Bin; truncSatF32x4S: Un } = {
   splat: vun(0x11),
   extractLane: (a: Code, lane: number): Code => cat([a, simd(0x1b), lane]),
   eq: vbin(0x37),
+  ne: vbin(0x38),
   gtS: vbin(0x39),
   shl: (a: Code, n: Code): Code => cat([a, n, simd(0xab)]),
   shrS: (a: Code, n: Code): Code => cat([a, n, simd(0xac)]),

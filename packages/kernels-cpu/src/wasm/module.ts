@@ -32,6 +32,10 @@ export const KERNEL_EXPORTS: readonly string[] = [
   'ew_softmax_rows',
   'ew_adam',
   'gemm_reduce_partials',
+  'ew_compare',
+  'ew_where',
+  'ew_axpy',
+  'ew_reduce_cols',
 ];
 
 /** Builds the kernel module's bytes. */

@@ -310,10 +310,12 @@ export class WasmRuntime {
       return;
     }
     if (chunks >= MAX_CHUNKS) throw new Error(`too many chunks (${chunks})`);
+    const id = this.ids.get(name);
+    if (id === undefined) throw new Error(`${name} is not in KERNEL_EXPORTS`);
     const ctrl = this.ctrl;
     const gen = (this.gen = (this.gen + 1) | 0);
     const tag = gen & 0xfff;
-    Atomics.store(ctrl, FN, this.ids.get(name)!);
+    Atomics.store(ctrl, FN, id);
     Atomics.store(ctrl, NCHUNKS, chunks);
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, ERR, 0);
