@@ -136,6 +136,10 @@ describe('WebAssembly GEMM driver', () => {
       [257, 3, 31],
       [1, 300, 600],
       [300, 1, 33],
+      // few rows: B read in place (full panels) and packed (the partial last panel)
+      [16, 300, 257],
+      [5, 64, 70],
+      [3, 17, 9],
     ];
     for (const [M, N, K] of shapes) {
       for (const [tA, tB] of TRANSPOSES) {
@@ -253,10 +257,10 @@ function refConvGrads(x: Float32Array, w: Float32Array, dy: Float32Array, g: Con
               for (let o = 0; o < OC; o++) {
                 const d = dy[((b * OH + oh) * OW + ow) * OC + o]!;
                 const wi = ((fh * FW + fw) * C + c) * OC + o;
-                dx[xi] += d * w[wi]!;
-                dxm[xi] += Math.abs(d * w[wi]!);
-                dw[wi] += d * x[xi]!;
-                dwm[wi] += Math.abs(d * x[xi]!);
+                dx[xi] = dx[xi]! + d * w[wi]!;
+                dxm[xi] = dxm[xi]! + Math.abs(d * w[wi]!);
+                dw[wi] = dw[wi]! + d * x[xi]!;
+                dwm[wi] = dwm[wi]! + Math.abs(d * x[xi]!);
               }
             }
           }
@@ -303,13 +307,14 @@ describe('conv2d and its gradients on the WebAssembly path', () => {
 
   it('the drivers handle geometries below the op thresholds (1x1 images, one channel)', () => {
     const r = rng(9);
-    for (const [xs, fs, opts] of [
+    const small: [number[], number[], Conv2DOptions][] = [
       [[1, 1, 1, 1], [1, 1, 1, 1], { padding: 'VALID' }],
       [[1, 2, 3, 1], [2, 2, 1, 2], { padding: 'SAME' }],
       [[2, 3, 3, 4], [3, 3, 4, 1], { padding: 'SAME' }],
       [[1, 5, 4, 2], [3, 1, 2, 3], { strides: 2, padding: 'SAME' }],
-    ] as const) {
-      const g = conv2dGeometry(xs, fs, opts as Conv2DOptions);
+    ];
+    for (const [xs, fs, opts] of small) {
+      const g = conv2dGeometry(xs, fs, opts);
       const x = values(xs.reduce((a, b) => a * b), r);
       const w = values(fs.reduce((a, b) => a * b), r);
       const dy = values(g.batch * g.outHeight * g.outWidth * g.outChannels, r);

@@ -15,6 +15,8 @@ const PARALLEL_FLOPS = 1 << 21;
 const KC_MAX = 256;
 const MC_MAX = 64;
 const NC_MAX = 256;
+/** Products with at most this many rows read a row-major B in place instead of packing it. */
+const DIRECT_B_MAX_M = 16;
 
 const round = (n: number, m: number): number => Math.ceil(n / m) * m;
 
@@ -64,6 +66,8 @@ interface Job {
   readonly N: number;
   readonly K: number;
   readonly bPacked: number;
+  /** Row-major B read in place for its full panels (the partial last panel is in `bPacked`). */
+  readonly bDirect?: number;
   readonly c: number;
   readonly ldc: number;
   readonly conv?: Conv2DGeometry;
@@ -96,6 +100,8 @@ function runJob(rt: WasmRuntime, job: Job, threads: number): boolean {
   w[D.N] = job.N;
   w[D.K] = job.K;
   w[D.bPacked] = job.bPacked;
+  w[D.bDirect] = job.bDirect ?? 0;
+  w[D.firstPacked] = job.bDirect !== undefined ? Math.floor(job.N / NR) : 0;
   w[D.c] = job.c;
   w[D.ldc] = job.ldc;
   w[D.cTidStride] = job.splitK?.cTidStride ?? 0;
@@ -158,6 +164,18 @@ export function gemm(
   maxThreads: number,
 ): boolean {
   const threads = threadsFor(rt, 2 * M * N * K, maxThreads);
+  // With few rows of A, each B panel is used only a few times: packing it would cost as much as
+  // the product, so a row-major B is read in place (its partial last panel is packed).
+  if (csB === 1 && M <= DIRECT_B_MAX_M) {
+    const full = Math.floor(N / NR) * NR;
+    const edge = full < N ? packB(rt, b + full * 4, rsB, 1, K, N - full, 1) : 0;
+    if (edge < 0) return false;
+    try {
+      return runJob(rt, { mode: MODE.strided, a, rsA, csA, M, N, K, bPacked: edge, bDirect: b, c, ldc }, threads);
+    } finally {
+      if (edge > 0) rt.free(edge);
+    }
+  }
   const bp = packB(rt, b, rsB, csB, K, N, threads);
   if (bp < 0) return false;
   try {

@@ -90,6 +90,10 @@ export const D = {
   zero: 34,
   segLen: 35,
   table: 36,
+  /** Row-major B read in place (0: every panel packed). */
+  bDirect: 37,
+  /** First packed panel when `bDirect` is set (the partial last panel). */
+  firstPacked: 38,
   words: 40,
 } as const;
 
@@ -161,10 +165,10 @@ export interface GemmFuncs {
 export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
   const madd = (a: Code, b: Code, c: Code): Code => (fma ? f32x4.relaxedMadd(a, b, c) : f32x4.add(c, f32x4.mul(a, b)));
 
-  // ---- micro(kc, ap, bp, c, ldcBytes, accumulate) ----------------------------------------------
-  const micro = mb.func('gemm_micro', [I32, I32, I32, I32, I32, I32]);
+  // ---- micro(kc, ap, bp, c, ldcBytes, accumulate, ldbBytes) ------------------------------------
+  const micro = mb.func('gemm_micro', [I32, I32, I32, I32, I32, I32, I32]);
   {
-    const [kc, ap, bp, c, ldc, accum] = [0, 1, 2, 3, 4, 5];
+    const [kc, ap, bp, c, ldc, accum, ldb] = [0, 1, 2, 3, 4, 5, 6];
     const acc: number[] = [];
     for (let r = 0; r < MR; r++) for (let j = 0; j < 2; j++) acc.push(micro.local(V128));
     const b0 = micro.local(V128);
@@ -200,20 +204,20 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
         i32.ne(get(k), i32c(0)),
         ...step,
         set(pa, i32.add(get(pa), i32c(MR * 4))),
-        set(pb, i32.add(get(pb), i32c(NR * 4))),
+        set(pb, i32.add(get(pb), get(ldb))),
         set(k, i32.sub(get(k), i32c(1))),
       ),
       ifElse(get(accum), seq(...storeRows(true)), seq(...storeRows(false))),
     );
   }
 
-  // ---- microEdge(kc, ap, bp, c, ldcBytes, accumulate, mr, nr, tile) ---------------------------
-  const microEdge = mb.func('gemm_micro_edge', [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  // ---- microEdge(kc, ap, bp, c, ldcBytes, accumulate, mr, nr, tile, ldbBytes) -----------------
+  const microEdge = mb.func('gemm_micro_edge', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   {
-    const [kc, ap, bp, c, ldc, accum, mr, nr, tile] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+    const [kc, ap, bp, c, ldc, accum, mr, nr, tile, ldb] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
     const L = locals(microEdge, I32, ['r', 'j', 'src', 'dst'] as const);
     microEdge.body(
-      call(micro.index, get(kc), get(ap), get(bp), get(tile), i32c(NR * 4), i32c(0)),
+      call(micro.index, get(kc), get(ap), get(bp), get(tile), i32c(NR * 4), i32c(0), get(ldb)),
       forLoop(
         L.r,
         i32c(0),
@@ -803,7 +807,7 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
     const L = locals(chunkF, I32, [
       'mode', 'M', 'N', 'K', 'MC', 'NC', 'KC', 'tilesM', 'tilesN', 'jt', 'it', 'ks', 'rest',
       'i0', 'mc', 'j0', 'nc', 'kBeg', 'kEnd', 'c', 'ldc', 'ldcB', 'ap', 'tile', 'pc', 'kc', 'acc', 'jr', 'nr',
-      'bp', 'ir', 'mr', 'cp', 'bPacked', 'jEnd', 'accum',
+      'bp', 'ir', 'mr', 'cp', 'bPacked', 'jEnd', 'accum', 'bDirect', 'firstPacked', 'ldb',
     ] as const);
     chunkF.body(
       set(L.mode, dget(desc, D.mode)),
@@ -819,6 +823,8 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
       set(L.ldc, dget(desc, D.ldc)),
       set(L.ldcB, i32.shl(get(L.ldc), i32c(2))),
       set(L.accum, dget(desc, D.accumulate)),
+      set(L.bDirect, dget(desc, D.bDirect)),
+      set(L.firstPacked, dget(desc, D.firstPacked)),
       set(L.jt, i32.remU(get(chunk), get(L.tilesN))),
       set(L.rest, i32.divU(get(chunk), get(L.tilesN))),
       set(L.it, i32.remU(get(L.rest), get(L.tilesM))),
@@ -859,7 +865,15 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
           get(L.jEnd),
           i32c(NR),
           set(L.nr, min(i32c(NR), i32.sub(get(L.jEnd), get(L.jr)))),
-          set(L.bp, i32.add(get(L.bPacked), i32.shl(i32.add(i32.mul(i32.shrU(get(L.jr), i32c(3)), get(L.K)), get(L.pc)), i32c(5)))),
+          ifElse(
+            i32.and(i32.ne(get(L.bDirect), i32c(0)), i32.ltS(i32.shrU(get(L.jr), i32c(3)), get(L.firstPacked))),
+            // a full panel of row-major B, read in place
+            seq(set(L.bp, i32.add(get(L.bDirect), i32.shl(i32.add(i32.mul(get(L.pc), get(L.N)), get(L.jr)), i32c(2)))), set(L.ldb, i32.shl(get(L.N), i32c(2)))),
+            seq(
+              set(L.bp, i32.add(get(L.bPacked), i32.shl(i32.add(i32.mul(i32.sub(i32.shrU(get(L.jr), i32c(3)), get(L.firstPacked)), get(L.K)), get(L.pc)), i32c(5)))),
+              set(L.ldb, i32c(NR * 4)),
+            ),
+          ),
           set(L.cp, i32.add(get(L.c), i32.shl(i32.add(i32.mul(get(L.i0), get(L.ldc)), get(L.jr)), i32c(2)))),
           forLoop(
             L.ir,
@@ -869,7 +883,7 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
             set(L.mr, min(i32c(MR), i32.sub(get(L.mc), get(L.ir)))),
             ifElse(
               i32.and(i32.eq(get(L.mr), i32c(MR)), i32.eq(get(L.nr), i32c(NR))),
-              call(micro.index, get(L.kc), i32.add(get(L.ap), i32.shl(i32.mul(get(L.ir), get(L.kc)), i32c(2))), get(L.bp), get(L.cp), get(L.ldcB), get(L.acc)),
+              call(micro.index, get(L.kc), i32.add(get(L.ap), i32.shl(i32.mul(get(L.ir), get(L.kc)), i32c(2))), get(L.bp), get(L.cp), get(L.ldcB), get(L.acc), get(L.ldb)),
               call(
                 microEdge.index,
                 get(L.kc),
@@ -881,6 +895,7 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
                 get(L.mr),
                 get(L.nr),
                 get(L.tile),
+                get(L.ldb),
               ),
             ),
             set(L.cp, i32.add(get(L.cp), i32.shl(get(L.ldcB), i32c(2)))),
