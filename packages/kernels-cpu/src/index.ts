@@ -1,6 +1,7 @@
 /**
- * `@tessera/kernels-cpu`: the CPU backend of Tessera. It implements every primitive op over
- * typed arrays and reads synchronously.
+ * `@tessera/kernels-cpu`: the CPU backend of Tessera. It implements every primitive op, runs the
+ * hot float32 kernels (matmul, conv2d and its gradients, elementwise ops, reductions, softmax,
+ * optimizer updates) in WebAssembly SIMD spread over worker threads, and reads synchronously.
  *
  * ```ts
  * import { setBackend, tensor } from '@tessera/core';
@@ -11,4 +12,4 @@
  *
  * @packageDocumentation
  */
-export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './backend.js';
+export { CpuBackend, createCpuBackend, type CpuBackendInfo, type CpuBackendOptions } from './backend.js';

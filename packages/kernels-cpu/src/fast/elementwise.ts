@@ -103,6 +103,8 @@ function scalar(ctx: CpuContext, t: TensorInfo): number {
 /** Builds the elementwise fast kernels. */
 export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, reference: Record<string, Kernel>): Record<string, Kernel> {
   const kernels: Record<string, Kernel> = {};
+  // without shared memory every operand would be copied in and out: the TypeScript loops win
+  if (!rt.shared) return kernels;
   const f = Math.fround;
 
   // ---- binary ----------------------------------------------------------------------------------
