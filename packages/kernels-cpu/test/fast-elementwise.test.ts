@@ -132,6 +132,11 @@ describe('binary ops with broadcasting', () => {
     [[8, 16, 33], [16, 33]],
     [[1, 2053], [1, 1]],
     [[7], [7]],
+    // short rows with a broadcast row (bias over NHWC channels): rows merged and the row tiled
+    [[64, 7, 7, 8], [8]],
+    [[8], [64, 7, 7, 8]],
+    [[1000, 6], [6]],
+    [[1021, 3], [3]],
   ];
   for (const [name, op, ref] of ops) {
     it(`${name}: exact float32 results on every broadcast pattern`, async () => {

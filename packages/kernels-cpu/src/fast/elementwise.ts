@@ -76,6 +76,32 @@ function layout(a: Shape, b: Shape, out: Shape): Layout2D | null {
     : { rows: dims[0]!, cols: dims[1]!, aRS: as[0]!, aCS: as[1]!, bRS: bs[0]!, bCS: bs[1]! };
 }
 
+/**
+ * For `rows × cols` with one operand contiguous and the other a broadcast row, and short rows:
+ * merges `m` rows into one by repeating the row `m` times in a staged block. Updates `lay` in
+ * place; returns the new `[a, b]` offsets, or null when it does not apply.
+ */
+function tileRow(s: Staging, lay: Layout2D, a: number, b: number): [number, number] | null {
+  if (lay.cols >= 64 || lay.rows < 2) return null;
+  const aRow = lay.aRS === 0 && lay.aCS === 1 && lay.bRS === lay.cols && lay.bCS === 1;
+  const bRow = lay.bRS === 0 && lay.bCS === 1 && lay.aRS === lay.cols && lay.aCS === 1;
+  if (!aRow && !bRow) return null;
+  let m = Math.floor(256 / lay.cols);
+  while (m > 1 && lay.rows % m !== 0) m--;
+  if (m < 2) return null;
+  const src = aRow ? a : b;
+  const tiled = s.temp(m * lay.cols * 4);
+  if (tiled < 0) return null;
+  const f = s.rt.f32;
+  const row = f.subarray(src >> 2, (src >> 2) + lay.cols);
+  for (let k = 0; k < m; k++) f.set(row, (tiled >> 2) + k * lay.cols);
+  lay.rows /= m;
+  lay.cols *= m;
+  if (aRow) lay.bRS = lay.cols;
+  else lay.aRS = lay.cols;
+  return aRow ? [tiled, b] : [a, tiled];
+}
+
 function threadsFor(ctx: CpuContext, n: number): number {
   return n >= EW_PARALLEL ? ctx.threads : 1;
 }
@@ -118,10 +144,14 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
       const lay = out.dtype === 'float32' && n >= EW_MIN ? layout(A.shape, B.shape, out.shape) : null;
       if (lay === null) return ref(args);
       return run(ctx, rt, args, ref, (s) => {
-        const a = s.input(A);
-        const b = s.input(B);
+        let a = s.input(A);
+        let b = s.input(B);
         const [id, o] = s.output(out);
         if (s.failed) return id;
+        // short rows with a broadcast row operand (a bias over NHWC channels): tile the row so
+        // each call covers at least 64 elements
+        const t = tileRow(s, lay, a, b);
+        if (t !== null) [a, b] = t;
         const cpc = lay.cols >= EW_CHUNK ? EW_CHUNK : lay.cols;
         const rpc = Math.max(1, Math.floor(EW_CHUNK / lay.cols));
         rt.args([op, a, b, o, lay.rows, lay.cols, lay.aRS, lay.aCS, lay.bRS, lay.bCS, rpc, cpc]);

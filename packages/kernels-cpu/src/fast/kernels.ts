@@ -51,6 +51,13 @@ export class Staging {
     return o;
   }
 
+  /** A temporary heap block freed by {@link Staging.finish} (-1 when out of memory). */
+  temp(bytes: number): number {
+    const o = this.rt.alloc(Math.max(bytes, 16));
+    if (o >= 0) this.temps.push(o);
+    return o;
+  }
+
   /** Allocates the output (uninitialized); returns its id and heap offset. */
   output(spec: OutputSpec): [DataId, number] {
     const [id, arr, off] = this.ctx.allocRaw(spec);

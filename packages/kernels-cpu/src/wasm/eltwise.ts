@@ -161,6 +161,25 @@ class VMath {
 
 /** Emits the elementwise kernels. */
 export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
+  /** `(pa, pb, po, n, rows, aRowBytes, bRowBytes, oRowBytes)`: runs `inner(pa, pb, po, n)` per row. */
+  const rowWrapper = (inner: number): number => {
+    const f = mb.func(null, [I32, I32, I32, I32, I32, I32, I32, I32]);
+    const [pa, pb, po, n, rows, ars, brs, ors] = [0, 1, 2, 3, 4, 5, 6, 7];
+    const r = f.local(I32);
+    f.body(
+      forLoop(
+        r,
+        i32c(0),
+        get(rows),
+        i32c(1),
+        call(inner, get(pa), get(pb), get(po), get(n)),
+        set(pa, i32.add(get(pa), get(ars))),
+        set(pb, i32.add(get(pb), get(brs))),
+        set(po, i32.add(get(po), get(ors))),
+      ),
+    );
+    return f.index;
+  };
   // ---- binary ----------------------------------------------------------------------------------
   const vop: Record<(typeof BINARY_OPS)[number], (a: Code, b: Code) => Code> = {
     add: f32x4.add,
@@ -231,7 +250,7 @@ export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
           ),
         ),
       );
-      row.push(f.index);
+      row.push(rowWrapper(f.index));
     }
     binLoops.push(row);
   });
@@ -240,13 +259,16 @@ export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
   {
     const f = mb.func('ew_binary', [I32, I32, I32]);
     const [args, chunk] = [0, 1];
-    const L = locals(f, I32, ['op', 'a', 'b', 'out', 'rows', 'cols', 'aRS', 'aCS', 'bRS', 'bCS', 'rpc', 'cpc', 'colBlocks', 'r0', 'r1', 'c0', 'c1', 'r', 'variant', 'pa', 'pb', 'po', 'n'] as const);
+    const L = locals(f, I32, ['op', 'a', 'b', 'out', 'rows', 'cols', 'aRS', 'aCS', 'bRS', 'bCS', 'rpc', 'cpc', 'colBlocks', 'r0', 'r1', 'c0', 'c1', 'pa', 'pb', 'po', 'n'] as const);
     const arg = (i: number): Code => i32.load(get(args), i * 4);
     const dispatch: Code[] = [];
     BINARY_OPS.forEach((_, op) => {
       for (let variant = 0; variant < 4; variant++) {
         dispatch.push(
-          if_(i32.eq(get(L.op), i32c(op * 4 + variant)), call(binLoops[op]![variant]!, get(L.pa), get(L.pb), get(L.po), get(L.n))),
+          if_(
+            i32.eq(get(L.op), i32c(op * 4 + variant)),
+            call(binLoops[op]![variant]!, get(L.pa), get(L.pb), get(L.po), get(L.n), i32.sub(get(L.r1), get(L.r0)), i32.shl(get(L.aRS), i32c(2)), i32.shl(get(L.bRS), i32c(2)), i32.shl(get(L.cols), i32c(2))),
+          ),
         );
       }
     });
@@ -270,16 +292,10 @@ export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
       set(L.c1, min(get(L.cols), i32.add(get(L.c0), get(L.cpc)))),
       set(L.n, i32.sub(get(L.c1), get(L.c0))),
       set(L.op, i32.add(i32.mul(get(L.op), i32c(4)), i32.add(i32.eqz(get(L.aCS)), i32.shl(i32.eqz(get(L.bCS)), i32c(1))))),
-      forLoop(
-        L.r,
-        get(L.r0),
-        get(L.r1),
-        i32c(1),
-        set(L.pa, i32.add(get(L.a), i32.shl(i32.add(i32.mul(get(L.r), get(L.aRS)), i32.mul(get(L.c0), get(L.aCS))), i32c(2)))),
-        set(L.pb, i32.add(get(L.b), i32.shl(i32.add(i32.mul(get(L.r), get(L.bRS)), i32.mul(get(L.c0), get(L.bCS))), i32c(2)))),
-        set(L.po, i32.add(get(L.out), i32.shl(i32.add(i32.mul(get(L.r), get(L.cols)), get(L.c0)), i32c(2)))),
-        ...dispatch,
-      ),
+      set(L.pa, i32.add(get(L.a), i32.shl(i32.add(i32.mul(get(L.r0), get(L.aRS)), i32.mul(get(L.c0), get(L.aCS))), i32c(2)))),
+      set(L.pb, i32.add(get(L.b), i32.shl(i32.add(i32.mul(get(L.r0), get(L.bRS)), i32.mul(get(L.c0), get(L.bCS))), i32c(2)))),
+      set(L.po, i32.add(get(L.out), i32.shl(i32.add(i32.mul(get(L.r0), get(L.cols)), get(L.c0)), i32c(2)))),
+      ...dispatch,
     );
   }
 
@@ -351,7 +367,7 @@ export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
           ),
         ),
       );
-      row.push(f.index);
+      row.push(rowWrapper(f.index));
     }
     cmpLoops.push(row);
   });
@@ -360,12 +376,17 @@ export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
   {
     const f = mb.func('ew_compare', [I32, I32, I32]);
     const [args, chunk] = [0, 1];
-    const L = locals(f, I32, ['op', 'a', 'b', 'out', 'rows', 'cols', 'aRS', 'aCS', 'bRS', 'bCS', 'rpc', 'cpc', 'colBlocks', 'r0', 'r1', 'c0', 'c1', 'r', 'pa', 'pb', 'po', 'n'] as const);
+    const L = locals(f, I32, ['op', 'a', 'b', 'out', 'rows', 'cols', 'aRS', 'aCS', 'bRS', 'bCS', 'rpc', 'cpc', 'colBlocks', 'r0', 'r1', 'c0', 'c1', 'pa', 'pb', 'po', 'n'] as const);
     const arg = (i: number): Code => i32.load(get(args), i * 4);
     const dispatch: Code[] = [];
     COMPARE_OPS.forEach((_, op) => {
       for (let variant = 0; variant < 4; variant++) {
-        dispatch.push(if_(i32.eq(get(L.op), i32c(op * 4 + variant)), call(cmpLoops[op]![variant]!, get(L.pa), get(L.pb), get(L.po), get(L.n))));
+        dispatch.push(
+          if_(
+            i32.eq(get(L.op), i32c(op * 4 + variant)),
+            call(cmpLoops[op]![variant]!, get(L.pa), get(L.pb), get(L.po), get(L.n), i32.sub(get(L.r1), get(L.r0)), i32.shl(get(L.aRS), i32c(2)), i32.shl(get(L.bRS), i32c(2)), get(L.cols)),
+          ),
+        );
       }
     });
     f.body(
@@ -388,16 +409,10 @@ export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
       set(L.c1, min(get(L.cols), i32.add(get(L.c0), get(L.cpc)))),
       set(L.n, i32.sub(get(L.c1), get(L.c0))),
       set(L.op, i32.add(i32.mul(get(L.op), i32c(4)), i32.add(i32.eqz(get(L.aCS)), i32.shl(i32.eqz(get(L.bCS)), i32c(1))))),
-      forLoop(
-        L.r,
-        get(L.r0),
-        get(L.r1),
-        i32c(1),
-        set(L.pa, i32.add(get(L.a), i32.shl(i32.add(i32.mul(get(L.r), get(L.aRS)), i32.mul(get(L.c0), get(L.aCS))), i32c(2)))),
-        set(L.pb, i32.add(get(L.b), i32.shl(i32.add(i32.mul(get(L.r), get(L.bRS)), i32.mul(get(L.c0), get(L.bCS))), i32c(2)))),
-        set(L.po, i32.add(get(L.out), i32.add(i32.mul(get(L.r), get(L.cols)), get(L.c0)))),
-        ...dispatch,
-      ),
+      set(L.pa, i32.add(get(L.a), i32.shl(i32.add(i32.mul(get(L.r0), get(L.aRS)), i32.mul(get(L.c0), get(L.aCS))), i32c(2)))),
+      set(L.pb, i32.add(get(L.b), i32.shl(i32.add(i32.mul(get(L.r0), get(L.bRS)), i32.mul(get(L.c0), get(L.bCS))), i32c(2)))),
+      set(L.po, i32.add(get(L.out), i32.add(i32.mul(get(L.r0), get(L.cols)), get(L.c0)))),
+      ...dispatch,
     );
   }
 
