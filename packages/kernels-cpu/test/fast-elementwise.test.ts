@@ -13,6 +13,8 @@ import {
   greaterEqual,
   less,
   lessEqual,
+  maxPool,
+  maxPoolGrad,
   notEqual,
   where,
   ceil,
@@ -358,6 +360,68 @@ describe('softmax and logSoftmax', () => {
     for (let i = 0; i < 40; i++) for (let j = 0; j < 60; j++) wantT[i * 60 + j] = want[j * 40 + i]!;
     for (const be of [...FAST, 'typescript']) expectClose(await on(be, () => softmax(tensor(x, [40, 60]), 0)), wantT, 2e-6, 1e-7, `${be}: softmax axis 0`);
   });
+});
+
+describe('max pooling', () => {
+  /** float64 reference: forward values and the gradient that routes dy to each window's first maximum. */
+  function refPool(x: Float32Array, shape: number[], fh: number, fw: number, sh: number, sw: number, padT: number, padL: number, OH: number, OW: number, dy: Float32Array): [Float64Array, Float64Array] {
+    const [B, H, W, C] = shape as [number, number, number, number];
+    const y = new Float64Array(B * OH * OW * C);
+    const dx = new Float64Array(x.length);
+    for (let b = 0; b < B; b++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++)
+          for (let c = 0; c < C; c++) {
+            let m = -Infinity;
+            let arg = -1;
+            for (let i = 0; i < fh; i++)
+              for (let j = 0; j < fw; j++) {
+                const ih = oh * sh - padT + i;
+                const iw = ow * sw - padL + j;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const k = ((b * H + ih) * W + iw) * C + c;
+                const v = x[k]!;
+                if (arg < 0 || v > m || (v !== v && m === m)) {
+                  m = v;
+                  arg = k;
+                }
+              }
+            const o = ((b * OH + oh) * OW + ow) * C + c;
+            y[o] = m;
+            dx[arg] = dx[arg]! + dy[o]!;
+          }
+    return [y, dx];
+  }
+
+  for (const [shape, fs, st, pad] of [
+    [[2, 9, 10, 8], 2, 2, 'VALID'],
+    [[3, 11, 9, 4], 3, 2, 'SAME'],
+    [[1, 28, 28, 16], 2, 2, 'SAME'],
+    [[2, 8, 8, 12], 3, 1, 'SAME'],
+    [[2, 12, 12, 3], 2, 2, 'VALID'],
+  ] as [number[], number, number, 'SAME' | 'VALID'][]) {
+    it(`x ${shape.join('x')}, window ${fs}, stride ${st}, ${pad}: ties, NaN, overlapping windows`, async () => {
+      const r = rng(shape.reduce((a, b) => a * 7 + b, 3));
+      const n = shape.reduce((a, b) => a * b, 1);
+      // values on a coarse grid so windows hold ties; a few NaN
+      const x = Float32Array.from({ length: n }, () => Math.round(r() * 8) / 4);
+      for (let i = 5; i < n; i += 211) x[i] = NaN;
+      const H = shape[1]!;
+      const W = shape[2]!;
+      const OH = pad === 'SAME' ? Math.ceil(H / st) : Math.ceil((H - fs + 1) / st);
+      const OW = pad === 'SAME' ? Math.ceil(W / st) : Math.ceil((W - fs + 1) / st);
+      const padT = pad === 'SAME' ? Math.floor(Math.max((OH - 1) * st + fs - H, 0) / 2) : 0;
+      const padL = pad === 'SAME' ? Math.floor(Math.max((OW - 1) * st + fs - W, 0) / 2) : 0;
+      const yShape = [shape[0]!, OH, OW, shape[3]!];
+      const dy = values(yShape.reduce((a, b) => a * b, 1), r, -1, 1, false);
+      const [wantY, wantDx] = refPool(x, shape, fs, fs, st, st, padT, padL, OH, OW, dy);
+      const opts = { filterSize: fs, strides: st, padding: pad };
+      for (const be of [...FAST, 'typescript']) {
+        expectExact(await on(be, () => maxPool(tensor(x, shape), opts)), wantY, `${be}: maxPool`);
+        expectClose(await on(be, () => maxPoolGrad(tensor(dy, yShape), tensor(x, shape), opts)), wantDx, 1e-6, 1e-7, `${be}: maxPoolGrad`);
+      }
+    });
+  }
 });
 
 describe('the kernel module', () => {

@@ -7,7 +7,7 @@
  * @module
  * @internal
  */
-import { conv2dGeometry, sizeOf, type Conv2DGeometryOptions, type DataId, type Kernel, type KernelArgs, type OutputSpec, type TensorInfo, type TypedArray } from '@tessera/core';
+import { conv2dGeometry, pool2dGeometry, sizeOf, type PoolOptions, type Conv2DGeometryOptions, type DataId, type Kernel, type KernelArgs, type OutputSpec, type TensorInfo, type TypedArray } from '@tessera/core';
 import type { CpuContext } from '../context.js';
 import { broadcastIndex } from '../kernels/broadcast.js';
 import type { WasmRuntime } from '../wasm/runtime.js';
@@ -174,6 +174,32 @@ function convKernel(ctx: CpuContext, rt: WasmRuntime, ref: Kernel, name: string,
   };
 }
 
+/** Pooled elements below which max pooling stays in TypeScript. */
+const POOL_MIN = 4096;
+
+/** maxPool and maxPoolGrad for float32 NHWC with channels in multiples of 4, one image per chunk. */
+function maxPoolKernel(ctx: CpuContext, rt: WasmRuntime, ref: Kernel, grad: boolean): Kernel {
+  return (args) => {
+    const { inputs, attrs, outputs } = args;
+    const X = grad ? inputs[1]! : inputs[0]!;
+    const out = outputs[0]!;
+    const n = sizeOf(X.shape);
+    if (out.dtype !== 'float32' || n < POOL_MIN || X.shape[3]! % 4 !== 0) return ref(args);
+    const g = pool2dGeometry(X.shape, attrs as unknown as PoolOptions, grad ? 'maxPoolGrad' : 'maxPool');
+    if (g.outHeight * g.outWidth === 0) return ref(args);
+    return withFallback(ctx, rt, args, ref, (s) => {
+      const x = s.input(X);
+      const dy = grad ? s.input(inputs[0]!) : 0;
+      const [id, o] = s.output(out);
+      if (s.failed) return id;
+      if (grad) rt.f32.fill(0, o >> 2, (o >> 2) + n);
+      rt.args([x, grad ? 0 : o, dy, grad ? o : 0, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, grad ? 1 : 0]);
+      rt.run('ew_maxpool', g.batch, n >= 1 << 16 ? ctx.threads : 1);
+      return id;
+    });
+  };
+}
+
 /** Builds the fast kernels; `reference` holds the TypeScript kernels they fall back to. */
 export function fastKernels(ctx: CpuContext, reference: Record<string, Kernel>): Record<string, Kernel> {
   const rt = ctx.rt!;
@@ -181,6 +207,7 @@ export function fastKernels(ctx: CpuContext, reference: Record<string, Kernel>):
   return {
     ...elementwiseFastKernels(ctx, rt, { ...reference, ...fusedReferenceKernels(ctx) }),
     matmul: matmulKernel(ctx, rt, reference['matmul']!),
+    ...(rt.shared ? { maxPool: maxPoolKernel(ctx, rt, reference['maxPool']!, false), maxPoolGrad: maxPoolKernel(ctx, rt, reference['maxPoolGrad']!, true) } : {}),
     conv2d: convKernel(ctx, rt, reference['conv2d']!, 'conv2d', ({ inputs }) => [inputs[0]!.shape, inputs[1]!.shape], convForward),
     conv2dBackpropInput: convKernel(
       ctx,

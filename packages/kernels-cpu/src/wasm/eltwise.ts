@@ -886,6 +886,102 @@ export function emitElementwise(mb: ModuleBuilder, fma: boolean): void {
     );
   }
 
+  // ---- max pooling (NHWC, channels in multiples of 4) -------------------------------------------
+  // ew_maxpool(args, chunk = image, tid); args: x, out, dy, dx, H, W, C, OH, OW, FH, FW, sh, sw, padT, padL, grad
+  // forward: out = max over the window's in-bounds cells (the first NaN wins, as the reference);
+  // grad: dx[first argmax] += dy (dx zeroed by the caller; one image per chunk, so no races)
+  {
+    const f = mb.func('ew_maxpool', [I32, I32, I32]);
+    const [args, chunk] = [0, 1];
+    const L = locals(f, I32, ['x', 'out', 'dy', 'dx', 'H', 'W', 'C', 'OH', 'OW', 'FH', 'FW', 'sh', 'sw', 'padT', 'padL', 'grad', 'oh', 'ow', 'ih0', 'iw0', 'ih', 'iw', 'fh', 'fw', 'c', 'o', 'xo', 'lane', 'i'] as const);
+    const V = locals(f, V128, ['m', 'v', 'mask', 'idx', 'dyv'] as const);
+    const arg = (i: number): Code => i32.load(get(args), i * 4);
+    const lanesIota = v128.const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]);
+    f.body(
+      set(L.x, arg(0)),
+      set(L.out, arg(1)),
+      set(L.dy, arg(2)),
+      set(L.dx, arg(3)),
+      set(L.H, arg(4)),
+      set(L.W, arg(5)),
+      set(L.C, arg(6)),
+      set(L.OH, arg(7)),
+      set(L.OW, arg(8)),
+      set(L.FH, arg(9)),
+      set(L.FW, arg(10)),
+      set(L.sh, arg(11)),
+      set(L.sw, arg(12)),
+      set(L.padT, arg(13)),
+      set(L.padL, arg(14)),
+      set(L.grad, arg(15)),
+      forLoop(
+        L.oh,
+        i32c(0),
+        get(L.OH),
+        i32c(1),
+        set(L.ih0, i32.sub(i32.mul(get(L.oh), get(L.sh)), get(L.padT))),
+        forLoop(
+          L.ow,
+          i32c(0),
+          get(L.OW),
+          i32c(1),
+          set(L.iw0, i32.sub(i32.mul(get(L.ow), get(L.sw)), get(L.padL))),
+          set(L.o, i32.mul(i32.add(i32.mul(i32.add(i32.mul(get(chunk), get(L.OH)), get(L.oh)), get(L.OW)), get(L.ow)), get(L.C))),
+          forLoop(
+            L.c,
+            i32c(0),
+            get(L.C),
+            i32c(4),
+            set(V.m, f32c4(-Infinity)),
+            set(V.idx, i32c4(-1)),
+            forLoop(
+              L.fh,
+              i32c(0),
+              get(L.FH),
+              i32c(1),
+              set(L.ih, i32.add(get(L.ih0), get(L.fh))),
+              if_(
+                i32.ltU(get(L.ih), get(L.H)),
+                forLoop(
+                  L.fw,
+                  i32c(0),
+                  get(L.FW),
+                  i32c(1),
+                  set(L.iw, i32.add(get(L.iw0), get(L.fw))),
+                  if_(
+                    i32.ltU(get(L.iw), get(L.W)),
+                    set(L.xo, i32.add(i32.mul(i32.add(i32.mul(i32.add(i32.mul(get(chunk), get(L.H)), get(L.ih)), get(L.W)), get(L.iw)), get(L.C)), get(L.c))),
+                    set(V.v, v128.load(i32.add(get(L.x), i32.shl(get(L.xo), i32c(2))))),
+                    set(V.mask, v128.or(f32x4.gt(get(V.v), get(V.m)), v128.and(f32x4.ne(get(V.v), get(V.v)), f32x4.eq(get(V.m), get(V.m))))),
+                    set(V.m, v128.bitselect(get(V.v), get(V.m), get(V.mask))),
+                    if_(get(L.grad), set(V.idx, v128.bitselect(i32x4.add(i32x4.splat(get(L.xo)), lanesIota), get(V.idx), get(V.mask)))),
+                  ),
+                ),
+              ),
+            ),
+            ifElse(
+              get(L.grad),
+              seq(
+                set(V.dyv, v128.load(i32.add(get(L.dy), i32.shl(i32.add(get(L.o), get(L.c)), i32c(2))))),
+                ...[0, 1, 2, 3].map((lane) =>
+                  seq(
+                    set(L.i, i32x4.extractLane(get(V.idx), lane)),
+                    if_(
+                      i32.geS(get(L.i), i32c(0)),
+                      set(L.lane, i32.add(get(L.dx), i32.shl(get(L.i), i32c(2)))),
+                      f32.store(get(L.lane), f32.add(f32.load(get(L.lane)), f32x4.extractLane(get(V.dyv), lane))),
+                    ),
+                  ),
+                ),
+              ),
+              v128.store(i32.add(get(L.out), i32.shl(i32.add(get(L.o), get(L.c)), i32c(2))), get(V.m)),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
   // ---- optimizer updates -------------------------------------------------------------------------
   // ew_adam(args, chunk, tid); args: x, m, v, g, outX, outM, outV, n, perChunk, f32: c1, c2, eps, alpha
   // m' = m + (g - m) c1; v' = v + (g g - v) c2; x' = x - (m' alpha) / (sqrt(v') + eps)

@@ -36,6 +36,7 @@ export const KERNEL_EXPORTS: readonly string[] = [
   'ew_where',
   'ew_axpy',
   'ew_reduce_cols',
+  'ew_maxpool',
 ];
 
 /** Builds the kernel module's bytes. */
