@@ -163,6 +163,9 @@ function convKernel(ctx: CpuContext, rt: WasmRuntime, ref: Kernel, name: string,
     const g = conv2dGeometry(xs, fs, attrs as Conv2DGeometryOptions, name);
     const macs = g.batch * g.outHeight * g.outWidth * g.outChannels * g.filterHeight * g.filterWidth * g.inChannels;
     if (macs < CONV_MIN_MACS || g.outHeight * g.outWidth === 0 || g.inChannels === 0) return ref(args);
+    // the input gradient's GEMM has one column per input channel: with fewer than 4 the 8-wide
+    // micro-kernel mostly multiplies padding, and the TypeScript kernel is faster
+    if (fast === convBackpropInput && g.inChannels < 4) return ref(args);
     return withFallback(ctx, rt, args, ref, (s) => {
       const a = s.input(inputs[0]!);
       const b = s.input(inputs[1]!);
