@@ -136,6 +136,8 @@ function transpose4(v: readonly number[], t: readonly number[], o: readonly numb
 }
 
 const min = (a: Code, b: Code): Code => seq(a, b, i32.ltS(a, b), [0x1b]);
+/** `c ? a : b` for i32 values, evaluating only the branch taken. */
+const ifElseI = (c: Code, a: Code, b: Code): Code => seq(c, [0x04, I32], a, [0x05], b, [0x0b]);
 
 /** Declares locals by name. */
 function locals<K extends string>(f: FuncBuilder, t: typeof I32 | typeof V128 | typeof F32, names: readonly K[]): Record<K, number> {
@@ -484,7 +486,8 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
       'pix', 'ty', 'tx', 'perImage', 'M', 'H', 'W', 'OH', 'OW', 'sh', 'sw', 'dh', 'dw', 'padT',
       'padL', 'zero', 'src', 'rowStride', 'dd', 'oy', 'ox', 'GH', 'GW', 'row',
     ] as const);
-    const R = [0, 1, 2, 3].map(() => locals(packSegments, I32, ['b', 'y', 'x', 'ok', 'p'] as const));
+    const R = [0, 1, 2, 3].map(() => locals(packSegments, I32, ['b', 'y', 'x', 'ok', 'p', 'base', 'int'] as const));
+    const X = locals(packSegments, I32, ['allInt', 'spanY', 'spanX', 'segOff', 'unit', 'FH', 'iy', 'ix'] as const);
     const V = locals(packSegments, V128, ['v0', 'v1', 'v2', 'v3', 't0', 't1', 't2', 't3', 'o0', 'o1', 'o2', 'o3'] as const);
     const vs = [V.v0, V.v1, V.v2, V.v3];
     const ts = [V.t0, V.t1, V.t2, V.t3];
@@ -510,8 +513,9 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
           seq(
             set(L.ty, i32.sub(i32.add(get(r.y), get(L.padT)), i32.mul(get(L.fh), get(L.dh)))),
             set(L.tx, i32.sub(i32.add(get(r.x), get(L.padL)), i32.mul(get(L.fw), get(L.dw)))),
-            set(L.oy, i32.divS(get(L.ty), get(L.sh))),
-            set(L.ox, i32.divS(get(L.tx), get(L.sw))),
+            // stride 1 (the common case) needs no division
+            set(L.oy, ifElseI(i32.eq(get(L.sh), i32c(1)), get(L.ty), i32.divS(get(L.ty), get(L.sh)))),
+            set(L.ox, ifElseI(i32.eq(get(L.sw), i32c(1)), get(L.tx), i32.divS(get(L.tx), get(L.sw)))),
             ifElse(
               i32.or(
                 i32.or(i32.ltS(get(L.ty), i32c(0)), i32.ltS(get(L.tx), i32c(0))),
@@ -534,6 +538,30 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
         set(L.pix, i32.sub(get(L.row), i32.mul(get(r.b), get(L.perImage)))),
         set(r.y, i32.divU(get(L.pix), get(L.GW))),
         set(r.x, i32.sub(get(L.pix), i32.mul(get(r.y), get(L.GW)))),
+        // interior rows read every tap in bounds: their pointers are base +- a per-tap offset
+        ifElse(
+          i32.eq(get(L.mode), i32c(MODE.patches)),
+          seq(
+            set(X.iy, i32.sub(i32.mul(get(r.y), get(L.sh)), get(L.padT))),
+            set(X.ix, i32.sub(i32.mul(get(r.x), get(L.sw)), get(L.padL))),
+            set(r.int, i32.and(
+              i32.and(i32.geS(get(X.iy), i32c(0)), i32.ltS(i32.add(get(X.iy), get(X.spanY)), get(L.H))),
+              i32.and(i32.geS(get(X.ix), i32c(0)), i32.ltS(i32.add(get(X.ix), get(X.spanX)), get(L.W))),
+            )),
+            set(r.base, i32.add(get(L.src), i32.mul(i32.add(i32.mul(i32.add(i32.mul(get(r.b), get(L.H)), get(X.iy)), get(L.W)), get(X.ix)), get(L.rowStride)))),
+          ),
+          // gather, stride 1: tap (fh, fw) reads dy at (y + padT - fh*dh, x + padL - fw*dw)
+          seq(
+            set(X.iy, i32.add(get(r.y), get(L.padT))),
+            set(X.ix, i32.add(get(r.x), get(L.padL))),
+            set(r.int, i32.and(
+              i32.and(i32.and(i32.eq(get(L.sh), i32c(1)), i32.eq(get(L.sw), i32c(1))), i32.and(i32.ltS(get(X.iy), get(L.OH)), i32.geS(i32.sub(get(X.iy), get(X.spanY)), i32c(0)))),
+              i32.and(i32.ltS(get(X.ix), get(L.OW)), i32.geS(i32.sub(get(X.ix), get(X.spanX)), i32c(0))),
+            )),
+            set(r.base, i32.add(get(L.src), i32.mul(i32.add(i32.mul(i32.add(i32.mul(get(r.b), get(L.OH)), get(X.iy)), get(L.OW)), get(X.ix)), get(L.rowStride)))),
+          ),
+        ),
+        set(r.int, i32.and(get(r.int), get(r.ok))),
       );
     packSegments.body(
       set(L.mode, dget(desc, D.mode)),
@@ -560,6 +588,11 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
       ),
       set(L.perImage, i32.mul(get(L.GH), get(L.GW))),
       set(L.kEnd, i32.add(get(k0), get(kc))),
+      set(X.FH, dget(desc, D.FH)),
+      set(X.spanY, i32.mul(i32.sub(get(X.FH), i32c(1)), get(L.dh))),
+      set(X.spanX, i32.mul(i32.sub(get(L.FW), i32c(1)), get(L.dw))),
+      // bytes between taps: +((fh*dh)*W + fw*dw) rows of the input (patches), -(...) of dy (gather)
+      set(X.unit, ifElseI(i32.eq(get(L.mode), i32c(MODE.patches)), get(L.W), get(L.OW))),
       forLoop(
         L.q,
         i32c(0),
@@ -567,6 +600,7 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
         i32c(MR),
         set(L.d, i32.add(get(dst), i32.mul(get(L.q), i32.shl(get(kc), i32c(2))))),
         ...R.map((r, j) => setPixel(r, i32.add(i32.add(get(i0), get(L.q)), i32c(j)))),
+        set(X.allInt, i32.and(i32.and(get(R[0]!.int), get(R[1]!.int)), i32.and(get(R[2]!.int), get(R[3]!.int)))),
         // walk the k range segment by segment
         set(L.k, get(k0)),
         block(
@@ -577,7 +611,16 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
             set(L.len, min(i32.sub(get(L.segLen), get(L.c0)), i32.sub(get(L.kEnd), get(L.k)))),
             set(L.fh, i32.divU(get(L.seg), get(L.FW))),
             set(L.fw, i32.sub(get(L.seg), i32.mul(get(L.fh), get(L.FW)))),
-            ...R.map((r) => seq(rowPointer(r), if_(i32.ne(get(r.p), get(L.zero)), set(r.p, i32.add(get(r.p), i32.shl(get(L.c0), i32c(2))))))),
+            ifElse(
+              get(X.allInt),
+              seq(
+                set(X.segOff, i32.mul(i32.add(i32.mul(i32.mul(get(L.fh), get(L.dh)), get(X.unit)), i32.mul(get(L.fw), get(L.dw))), get(L.rowStride))),
+                set(X.segOff, ifElseI(i32.eq(get(L.mode), i32c(MODE.patches)), get(X.segOff), i32.sub(i32c(0), get(X.segOff)))),
+                set(X.segOff, i32.add(get(X.segOff), i32.shl(get(L.c0), i32c(2)))),
+                ...R.map((r) => set(r.p, i32.add(get(r.base), get(X.segOff)))),
+              ),
+              seq(...R.map((r) => seq(rowPointer(r), if_(i32.ne(get(r.p), get(L.zero)), set(r.p, i32.add(get(r.p), i32.shl(get(L.c0), i32c(2)))))))),
+            ),
             set(L.dd, i32.add(get(L.d), i32.shl(i32.sub(get(L.k), get(k0)), i32c(4)))),
             set(L.len4, i32.and(get(L.len), i32c(~3))),
             forLoop(
