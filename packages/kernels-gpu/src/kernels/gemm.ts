@@ -1,7 +1,8 @@
 /**
  * The tiled GEMM template shared by matmul and the convolutions: `C[b, m, n] = sum_k A(b, m, k) *
- * B(b, k, n)`. Each 16x16 workgroup computes a 64x64 output tile, each thread a 4x4 register
- * block; A and B tiles of depth 16 are staged through workgroup memory. Callers supply how
+ * B(b, k, n)`. Each 8x8 workgroup computes a 32x32 output tile, each thread a 4x4 register
+ * block (16 accumulators, unrolled); A and B tiles of depth 32 are staged through workgroup
+ * memory (8 KiB). Callers supply how
  * `A(b, m, k)`, `B(b, k, n)` are read and how a result is written (WGSL snippets), which is how
  * convolutions become implicit GEMMs without materializing im2col matrices.
  *
@@ -10,10 +11,15 @@
 import type { GpuContext, GpuData } from '../backend.js';
 import type { UniformField, WgslType } from '../program.js';
 
+/** Threads along each side of a workgroup. */
+const THREADS = 8;
+/** Outputs per thread along each side (a PER x PER register block). */
+const PER = 4;
 /** Output tile edge. @internal */
-export const TILE = 64;
+export const TILE: number = THREADS * PER;
 /** Depth of the staged A and B tiles. @internal */
-export const TILE_K = 16;
+export const TILE_K = 32;
+const WG_THREADS = THREADS * THREADS;
 
 /**
  * A GEMM instance. The snippets see the uniforms (`u.M`, `u.N`, `u.K` are always present) and
@@ -56,20 +62,20 @@ export function runGemm(ctx: GpuContext, g: GemmSpec): void {
     { name: 'boff', type: 'u32' },
     ...g.fields,
   ];
-  const per = TILE / 16; // outputs per thread along each axis
-  const loads = (TILE * TILE_K) / 256; // tile elements each thread stages
+  const per = PER;
+  const loads = (TILE * TILE_K) / WG_THREADS; // tile elements each thread stages
   const R = Array.from({ length: per }, (_, i) => i);
   const accDecl = R.flatMap((i) => R.map((j) => `  var c${i}${j}: ${t} = ${zero};`)).join('\n');
-  const loadAB = R.map((i) => `      let a${i} = As[kk * ${TILE}u + lid.y + ${16 * i}u];\n      let b${i} = Bs[kk * ${TILE}u + lid.x + ${16 * i}u];`).join('\n');
+  const loadAB = R.map((i) => `      let a${i} = As[kk * ${TILE}u + lid.y + ${THREADS * i}u];\n      let b${i} = Bs[kk * ${TILE}u + lid.x + ${THREADS * i}u];`).join('\n');
   const fmaLines = R.flatMap((i) => R.map((j) => `      c${i}${j} = c${i}${j} + a${i} * b${j};`)).join('\n');
   const stores = R.map(
     (i) =>
-      `  { let m = row0 + lid.y + ${16 * i}u;\n    if (m < u.M) {\n` +
-      R.map((j) => `      { let n = col0 + lid.x + ${16 * j}u; if (n < u.N) { write_c(batch, m, n, c${i}${j}); } }`).join('\n') +
+      `  { let m = row0 + lid.y + ${THREADS * i}u;\n    if (m < u.M) {\n` +
+      R.map((j) => `      { let n = col0 + lid.x + ${THREADS * j}u; if (n < u.N) { write_c(batch, m, n, c${i}${j}); } }`).join('\n') +
       '\n    }\n  }',
   ).join('\n');
-  const stage = Array.from({ length: loads }, (_, l) => `    {
-      let e = tid + ${l * 256}u;
+  const stage = `    for (var l = 0u; l < ${loads}u; l = l + 1u) {
+      let e = tid + l * ${WG_THREADS}u;
       let am = e / ${TILE_K}u;
       let ak = e % ${TILE_K}u;
       var av: ${t} = ${zero};
@@ -80,7 +86,7 @@ export function runGemm(ctx: GpuContext, g: GemmSpec): void {
       var bv: ${t} = ${zero};
       if (k0 + bk < u.K && col0 + bn < u.N) { bv = read_b(batch, k0 + bk, col0 + bn); }
       Bs[bk * ${TILE}u + bn] = bv;
-    }`).join('\n');
+    }`;
   const build = () => ({
     inputs: g.inputTypes,
     outputs: [t],
@@ -92,12 +98,12 @@ var<workgroup> Bs: array<${t}, ${TILE * TILE_K}>;
 fn read_a(batch: u32, m: u32, k: u32) -> ${t} { return ${g.readA}; }
 fn read_b(batch: u32, k: u32, n: u32) -> ${t} { return ${g.readB}; }
 fn write_c(batch: u32, m: u32, n: u32, v: ${t}) { ${g.write} }
-@compute @workgroup_size(16, 16, 1)
+@compute @workgroup_size(${THREADS}, ${THREADS}, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let batch = wid.z + u.boff;
   let row0 = wid.y * ${TILE}u;
   let col0 = wid.x * ${TILE}u;
-  let tid = lid.y * 16u + lid.x;
+  let tid = lid.y * ${THREADS}u + lid.x;
 ${accDecl}
   for (var k0 = 0u; k0 < u.K; k0 = k0 + ${TILE_K}u) {
 ${stage}

@@ -114,7 +114,7 @@ function planUniforms(p: Plan, fields: UniformField[], values: number[]): void {
 /** Below this many reduced elements per output, one thread reduces a whole output. */
 const SERIAL_MAX = 64;
 /** Threads of the workgroup-per-output kernel. */
-const RWG = 256;
+const RWG = 64;
 
 /**
  * Reduces `x` (viewed through `p`) into `out`. With `splits > 1`, each output is split into
@@ -226,7 +226,7 @@ function reduceKernel(ctx: GpuContext, op: string): Kernel {
     const p = plan(X.shape, attrs['axes'] as number[]);
     const R = sizeOf(p.red);
     // split long reductions with few outputs across workgroups, then reduce the partials
-    const splits = outSize < 64 && R >= 16 * RWG ? Math.min(RWG, Math.ceil(R / (16 * RWG))) : 1;
+    const splits = outSize < 256 && R >= 16 * RWG ? Math.min(1024, Math.ceil(R / (16 * RWG))) : 1;
     if (splits === 1) {
       reduceDispatch(ctx, op, r, t, x, out, p, outSize, 1);
       return out;
