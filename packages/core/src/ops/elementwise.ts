@@ -466,7 +466,8 @@ function binaryInfer(name: string, kind: BinaryKind) {
     if (a!.dtype !== b!.dtype) {
       throw new DTypeError(`${name}: inputs have dtypes ${a!.dtype} and ${b!.dtype}; the kernel needs them equal`);
     }
-    const shape = broadcastShapes(name, a!.shape, b!.shape);
+    // equal known shapes (the common case) need no broadcasting pass or new array
+    const shape = sameKnownShape(a!.shape, b!.shape) ? a!.shape : broadcastShapes(name, a!.shape, b!.shape);
     if (kind === 'logical' && a!.dtype !== 'bool') throw new DTypeError(`${name}: expects bool tensors, got ${a!.dtype}`);
     if ((kind === 'numeric' || kind === 'integerOrFloat') && a!.dtype === 'bool') {
       throw new DTypeError(`${name}: expects numeric tensors, got bool`);
@@ -474,6 +475,13 @@ function binaryInfer(name: string, kind: BinaryKind) {
     if (kind === 'float' && !isFloat(a!.dtype)) throw new DTypeError(`${name}: expects float tensors, got ${a!.dtype}`);
     return [{ shape, dtype: kind === 'compare' ? 'bool' : a!.dtype }];
   };
+}
+
+function sameKnownShape(a: readonly (number | null)[], b: readonly (number | null)[]): boolean {
+  if (a === b) return a.every((d) => d !== null);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || a[i] === null) return false;
+  return true;
 }
 
 function binaryPrimitive(name: string, kind: BinaryKind): PrimitiveOpDef {
@@ -522,7 +530,7 @@ export function binaryArgs(a: TensorLike, b: TensorLike, fn: string, kind: Binar
   } else if (kind === 'compare') {
     dt = upcast(ta.dtype, tb.dtype);
   } else {
-    dt = resultDType([ta.dtype, tb.dtype]);
+    dt = ta.dtype === tb.dtype && ta.dtype !== 'bool' ? ta.dtype : resultDType([ta.dtype, tb.dtype]);
     if (kind === 'float' && !isFloat(dt)) dt = 'float32';
   }
   if (ta.dtype !== dt) ta = cast(ta, dt);
