@@ -69,12 +69,14 @@ export interface ThreadHandle {
   post(msg: unknown): void;
   onMessage(fn: (msg: unknown) => void): void;
   onError(fn: (err: unknown) => void): void;
+  /** Lets the process exit while the worker is alive (Node); a no-op in browsers. */
+  unref(): void;
   terminate(): void;
 }
 
 /**
  * Starts a worker running `source` (plain JavaScript, no imports). In the worker, the global
- * `__post(msg)` sends to the parent and `__onMessage(fn)` receives. Node workers are unref'd so
+ * `__post(msg)` sends to the parent and `__onMessage(fn)` receives. Node workers are unref'd once ready, so
  * they never keep the process alive. Returns null where workers cannot be created.
  */
 export async function startWorker(source: string): Promise<ThreadHandle | null> {
@@ -91,11 +93,13 @@ export async function startWorker(source: string): Promise<ThreadHandle | null> 
       'const __post = (m) => parentPort.postMessage(m);' +
       "const __onMessage = (f) => parentPort.on('message', f);\n";
     const w = new wt.Worker(prologue + source, { eval: true });
-    w.unref();
     return {
       post: (m) => w.postMessage(m),
       onMessage: (f) => w.on('message', f),
       onError: (f) => w.on('error', f),
+      // adding a 'message' listener refs the worker's port again, so the pool calls this once
+      // the worker is ready and its listeners are attached
+      unref: () => w.unref(),
       terminate: () => void w.terminate(),
     };
   }
@@ -117,6 +121,7 @@ export async function startWorker(source: string): Promise<ThreadHandle | null> 
     onError: (f) => {
       w.onerror = (e) => f(e);
     },
+    unref: () => undefined,
     terminate: () => {
       w.terminate();
       g.URL!.revokeObjectURL(url);

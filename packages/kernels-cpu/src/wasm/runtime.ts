@@ -235,7 +235,10 @@ export class WasmRuntime {
       t.onError(() => resolve(false));
     });
     t.post({ module: this.module, memory: this.memory, names: KERNEL_EXPORTS, tid });
-    if (await ready) return t;
+    if (await ready) {
+      t.unref();
+      return t;
+    }
     t.terminate();
     return null;
   }
