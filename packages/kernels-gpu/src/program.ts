@@ -12,6 +12,27 @@
 import type { DType } from '@tessera/core';
 import { MATH_WGSL } from './wgsl-math.js';
 
+/** The math library split into its functions, by name, in source order. */
+const MATH_BLOCKS: { name: string; code: string; uses: string[] }[] = MATH_WGSL.trim()
+  .split(/\n(?=fn |struct )/)
+  .map((code) => {
+    const name = /^(?:fn|struct) (m_\w+)/.exec(code)?.[1] ?? '';
+    const uses = [...new Set(code.match(/\bm_\w+/g) ?? [])].filter((u) => u !== name);
+    return { name, code, uses };
+  });
+
+/** Only the math functions a program uses (and what they use): less WGSL to compile. */
+function mathFor(code: string): string {
+  const need = new Set<string>();
+  const visit = (n: string): void => {
+    if (need.has(n)) return;
+    need.add(n);
+    for (const u of MATH_BLOCKS.find((b) => b.name === n)?.uses ?? []) visit(u);
+  };
+  for (const n of new Set(code.match(/\bm_\w+/g) ?? [])) visit(n);
+  return MATH_BLOCKS.filter((b) => need.has(b.name)).map((b) => b.code).join('\n');
+}
+
 /** The WGSL element type a dtype is stored as: bool is stored as `u32` (0 or 1). @internal */
 export type WgslType = 'f32' | 'i32' | 'u32';
 
@@ -58,7 +79,7 @@ export function assembleShader(spec: ProgramSpec): string {
   let b = 1;
   spec.inputs.forEach((t, i) => lines.push(`@group(0) @binding(${b++}) var<storage, read> in${i}: array<${t}>;`));
   spec.outputs.forEach((t, i) => lines.push(`@group(0) @binding(${b++}) var<storage, read_write> out${i}: array<${t}>;`));
-  lines.push(MATH_WGSL);
+  lines.push(mathFor(spec.code));
   lines.push(spec.code);
   return lines.join('\n');
 }
