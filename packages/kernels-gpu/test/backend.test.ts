@@ -6,6 +6,7 @@ import {
   gather,
   matmul,
   memory,
+  requiredKernels,
   mul,
   setBackend,
   sum,
@@ -82,6 +83,10 @@ describe('WebGPU backend', () => {
     gpu = await createTestBackend({ hostCacheBytes: 0 });
   });
   afterAll(() => gpu.dispose());
+
+  it('has a kernel for every primitive op core defines', () => {
+    expect(requiredKernels().filter((k) => !(k in gpu.kernels))).toEqual([]);
+  });
 
   it('declares float32, int32 and bool, reads asynchronously only, and rejects float64 clearly', async () => {
     setBackend(gpu);
