@@ -73,19 +73,21 @@ interface Job {
   readonly conv?: Conv2DGeometry;
   readonly segLen?: number;
   readonly table?: number;
-  /** Split K over chunks; each thread adds into its own zeroed partial C (`c + tid * cTidStride`). */
+  /** Split K over chunks; K slice `k` adds into its own zeroed partial C (`c + k * cTidStride`). */
   readonly splitK?: { readonly cTidStride: number };
 }
 
 /** Runs the chunks of a job; returns false when scratch could not be allocated. */
+/** How a split-K job cuts K: `kChunks` slices of `kSplit` (one slice when not split). */
+function kSlices(K: number, threads: number, split: boolean): { kChunks: number; kSplit: number } {
+  if (!split || threads <= 1) return { kChunks: 1, kSplit: K };
+  const want = Math.max(1, Math.min(Math.ceil(K / 64), 4 * threads));
+  const kSplit = Math.max(1, Math.ceil(K / want));
+  return { kChunks: Math.max(1, Math.ceil(K / kSplit)), kSplit };
+}
+
 function runJob(rt: WasmRuntime, job: Job, threads: number): boolean {
-  let kChunks = 1;
-  let kSplit = job.K;
-  if (job.splitK !== undefined && threads > 1) {
-    kChunks = Math.min(Math.ceil(job.K / 64), 4 * threads);
-    kSplit = Math.ceil(job.K / kChunks);
-    kChunks = Math.ceil(job.K / kSplit);
-  }
+  const { kChunks, kSplit } = kSlices(job.K, threads, job.splitK !== undefined);
   const bl = blocks(job.M, job.N, job.K, threads, kChunks);
   const KC = Math.min(bl.KC, kSplit);
   const stride = round(bl.MC * KC * 4 + MR * NR * 4, 64);
@@ -253,7 +255,7 @@ export function convBackpropInput(rt: WasmRuntime, g: Conv2DGeometry, dy: number
 
 /**
  * conv2d filter gradient: `dw[tap, o] = sum_p patch[p, tap] * dy[p, o]`, the pixel sum split
- * over threads into per-thread partial sums that are added at the end.
+ * into slices whose partial sums are added at the end in slice order.
  */
 export function convBackpropFilter(rt: WasmRuntime, g: Conv2DGeometry, x: number, dy: number, dw: number, maxThreads: number): boolean {
   const P = g.batch * g.outHeight * g.outWidth;
@@ -265,18 +267,21 @@ export function convBackpropFilter(rt: WasmRuntime, g: Conv2DGeometry, x: number
   const table = tapTable(rt, g);
   const size = M * N * 4;
   const partStride = round(size, 64);
-  const partials = threads > 1 ? rt.alloc(partStride * threads) : -1;
+  // one partial sum per K slice, added in slice order at the end: deterministic for any scheduling
+  const { kChunks } = kSlices(P, threads, true);
+  const split = kChunks > 1;
+  const partials = split ? rt.alloc(partStride * kChunks) : -1;
   try {
-    if (table < 0 || (threads > 1 && partials < 0)) return false;
-    const target = threads > 1 ? partials : dw;
-    rt.f32.fill(0, target >> 2, (target >> 2) + (threads > 1 ? (partStride >> 2) * threads : M * N));
+    if (table < 0 || (split && partials < 0)) return false;
+    const target = split ? partials : dw;
+    rt.f32.fill(0, target >> 2, (target >> 2) + (split ? (partStride >> 2) * kChunks : M * N));
     const ok = runJob(
       rt,
-      { mode: MODE.patchesT, a: x, rsA: 0, csA: 0, M, N, K: P, bPacked: bp, c: target, ldc: N, conv: g, table, splitK: { cTidStride: threads > 1 ? partStride : 0 } },
+      { mode: MODE.patchesT, a: x, rsA: 0, csA: 0, M, N, K: P, bPacked: bp, c: target, ldc: N, conv: g, table, splitK: { cTidStride: split ? partStride : 0 } },
       threads,
     );
-    if (ok && threads > 1) {
-      rt.args([dw, partials, M * N, threads, partStride]);
+    if (ok && split) {
+      rt.args([dw, partials, M * N, kChunks, partStride]);
       rt.run('gemm_reduce_partials', Math.ceil((M * N) / 4096), threads);
     }
     return ok;

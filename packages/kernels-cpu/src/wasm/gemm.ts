@@ -879,7 +879,9 @@ export function emitGemm(mb: ModuleBuilder, fma: boolean): GemmFuncs {
       set(L.jEnd, i32.add(get(L.j0), get(L.nc))),
       set(L.kBeg, i32.mul(get(L.ks), dget(desc, D.kSplit))),
       set(L.kEnd, min(get(L.K), i32.add(get(L.kBeg), dget(desc, D.kSplit)))),
-      set(L.c, i32.add(dget(desc, D.c), i32.mul(get(tid), dget(desc, D.cTidStride)))),
+      // split-K partial sums go to the partial of their K slice (not of the thread that ran them),
+      // so the grouping of the sum, and the result, do not depend on scheduling
+      set(L.c, i32.add(dget(desc, D.c), i32.mul(get(L.ks), dget(desc, D.cTidStride)))),
       set(L.ap, i32.add(dget(desc, D.scratch), i32.mul(get(tid), dget(desc, D.scratchStride)))),
       set(L.tile, i32.add(get(L.ap), i32.shl(i32.mul(get(L.MC), get(L.KC)), i32c(2)))),
       forLoop(
