@@ -316,7 +316,18 @@ export class Engine {
       }
     }
     backend ??= this.requireBackend(def.name);
-    const kernel = backend.kernels[def.name];
+    let kernel = backend.kernels[def.name];
+    // A fused kernel for a composite runs as one recorded op; when a listener (a tape) would
+    // rather see the composite's inner ops (it has no gradient rule for the composite), run the
+    // composition instead so that gradients still flow.
+    if (
+      kernel !== undefined &&
+      def.kind === 'composite' &&
+      this.recordingPaused === 0 &&
+      this.listeners.some((l) => l.recordsAsUnit?.(def.name) !== true)
+    ) {
+      kernel = undefined;
+    }
     let outputs: Tensor[];
     if (def.kind === 'primitive' || kernel !== undefined) {
       if (def.kind === 'primitive' && def.resolveAttrs !== undefined) attrs = def.resolveAttrs(inputs, attrs);
