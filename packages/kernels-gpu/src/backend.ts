@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 /**
  * The WebGPU backend: storage in pooled GPU buffers, kernels as WGSL compute programs recorded
  * into one compute pass and submitted in batches, asynchronous reads through staging buffers.

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 /**
  * Finding a WebGPU implementation, an adapter and a device: `navigator.gpu` in browsers, the
  * `webgpu` package (Dawn) in Node, or objects the caller passes.

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 /**
  * `@tessera/kernels-gpu`: the WebGPU backend of Tessera. Every primitive op is a WGSL compute
  * shader; shapes travel as uniforms so one compiled pipeline serves every shape; dispatches

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 /**
  * A size-class buffer pool with a byte cap. Sizes are rounded up to classes spaced a quarter
  * of a power of two apart (at most 25% waste), so tensors of many slightly different shapes

@@ -53,7 +53,7 @@ describe('WebGPU backend in headless Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server!.url);
     const handle = await page.waitForFunction(() => (globalThis as { __tessera?: unknown }).__tessera, undefined, {
-      timeout: 110_000,
+      timeout: 280_000,
       polling: 250,
     });
     const r = (await handle.jsonValue()) as PageResult;
@@ -69,5 +69,5 @@ describe('WebGPU backend in headless Chromium', () => {
     expect([...runnable].filter((op) => !ran.has(op))).toEqual([]);
     expect(requiredKernels().filter((k) => !ran.has(k))).toEqual([]);
     expect(r.adapter.toLowerCase()).toMatch(/swiftshader|google/);
-  }, 120_000);
+  }, 300_000);
 });
