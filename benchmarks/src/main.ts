@@ -5,8 +5,9 @@
  *   pnpm bench                       (from the repository root)
  *   pnpm --dir benchmarks bench -- --quick --out results/mine.json
  *
- * Prints a table of medians and of Tessera's speedup over each peer, and writes it as JSON
- * (default: benchmarks/results/latest.json).
+ * Each case is timed in interleaved rounds over all libraries (so load from other processes
+ * hits them alike); prints a table of medians and of Tessera's speedup over each peer, and
+ * writes it as JSON (default: benchmarks/results/latest.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -30,20 +31,44 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split('
 
 // ---- timing ---------------------------------------------------------------------------------------
 
-/** Median of `reps` timed calls (after `warmup` untimed ones), in milliseconds. */
-async function median(fn: () => unknown, reps: number, warmup = 2): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)]!;
+/**
+ * One library's prepared case: `step` is the timed work (sync or async), `enter` makes the
+ * library current (outside the timing), `reps` caps its samples (slow peers take fewer),
+ * `release` frees what the case created.
+ */
+interface Prepared {
+  readonly step: () => unknown;
+  readonly enter?: () => unknown;
+  readonly reps?: number;
+  readonly release: () => unknown;
 }
 
-const R = quick ? 3 : 7;
+/**
+ * Times every library on one case in interleaved rounds (A, B, C, A, B, C, ...), so a burst of
+ * load from other processes hits all of them alike; returns each one's median in ms.
+ */
+async function interleaved(entries: readonly [string, Prepared][], reps: number, warmup: number): Promise<Map<string, number>> {
+  const samples = new Map<string, number[]>(entries.map(([n]) => [n, []]));
+  for (const [, p] of entries) {
+    await p.enter?.();
+    for (let i = 0; i < Math.min(warmup, p.reps ?? warmup); i++) await p.step();
+  }
+  for (let r = 0; r < reps; r++) {
+    for (const [name, p] of entries) {
+      if (r >= (p.reps ?? reps)) continue;
+      await p.enter?.();
+      const t0 = performance.now();
+      await p.step();
+      samples.get(name)!.push(performance.now() - t0);
+    }
+  }
+  const out = new Map<string, number>();
+  for (const [name, ts] of samples) {
+    ts.sort((a, b) => a - b);
+    out.set(name, ts[Math.floor(ts.length / 2)]!);
+  }
+  return out;
+}
 
 function rand(n: number, seed = 1): Float32Array {
   let s = seed;
@@ -65,21 +90,26 @@ interface Case {
   readonly lower: boolean;
   /** Converts a median time in ms to the reported value. */
   readonly value: (ms: number) => number;
+  /** Timed rounds and untimed warm-up calls. */
+  readonly reps: number;
+  readonly warmup: number;
 }
 
+const Q = quick ? 0.4 : 1;
 const CASES: readonly Case[] = [
-  { id: 'matmul', title: 'matmul 1024x1024x1024', unit: 'GFLOP/s', lower: false, value: (ms) => (2 * 1024 ** 3) / ms / 1e6 },
-  { id: 'matmulT', title: 'matmul 1024, transposeA (as in a weight gradient)', unit: 'GFLOP/s', lower: false, value: (ms) => (2 * 1024 ** 3) / ms / 1e6 },
-  { id: 'conv', title: 'conv2d [8,64,64,32] * [3,3,32,64], SAME', unit: 'ms', lower: true, value: (ms) => ms },
-  { id: 'convGradInput', title: 'conv2d input gradient (same shapes)', unit: 'ms', lower: true, value: (ms) => ms },
-  { id: 'convGradFilter', title: 'conv2d filter gradient (same shapes)', unit: 'ms', lower: true, value: (ms) => ms },
-  { id: 'eagerAdd', title: '10,000 eager adds of 1-element tensors', unit: 'us/op', lower: true, value: (ms) => ms * 1000 / 10000 },
-  { id: 'mlp', title: 'MLP 784-256-10 training step, batch 64, SGD', unit: 'ms', lower: true, value: (ms) => ms },
-  { id: 'add', title: 'add of two 2^20 tensors', unit: 'ms', lower: true, value: (ms) => ms },
-  { id: 'exp', title: 'exp of a 2^20 tensor', unit: 'ms', lower: true, value: (ms) => ms },
+  { id: 'matmul', title: 'matmul 1024x1024x1024', unit: 'GFLOP/s', lower: false, value: (ms) => (2 * 1024 ** 3) / ms / 1e6, reps: Math.ceil(9 * Q), warmup: 2 },
+  { id: 'matmulT', title: 'matmul 1024, transposeA (as in a weight gradient)', unit: 'GFLOP/s', lower: false, value: (ms) => (2 * 1024 ** 3) / ms / 1e6, reps: Math.ceil(9 * Q), warmup: 2 },
+  { id: 'conv', title: 'conv2d [8,64,64,32] * [3,3,32,64], SAME', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(9 * Q), warmup: 2 },
+  { id: 'convGradInput', title: 'conv2d input gradient (same shapes)', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(9 * Q), warmup: 2 },
+  { id: 'convGradFilter', title: 'conv2d filter gradient (same shapes)', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(9 * Q), warmup: 2 },
+  { id: 'eagerAdd', title: '10,000 eager adds of 1-element tensors', unit: 'us/op', lower: true, value: (ms) => (ms * 1000) / 10000, reps: Math.ceil(11 * Q), warmup: 3 },
+  { id: 'mlp', title: 'MLP 784-256-10 training step, batch 64, SGD', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(31 * Q), warmup: 5 },
+  { id: 'add', title: 'add of two 2^20 tensors', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(41 * Q), warmup: 5 },
+  { id: 'exp', title: 'exp of a 2^20 tensor', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(41 * Q), warmup: 5 },
 ];
 
-type Runner = Partial<Record<string, () => Promise<number>>>;
+/** A library: prepares a case (or returns undefined when it has none). */
+type Runner = (id: string) => Promise<Prepared | undefined>;
 
 const N = 1024;
 const CONV_X = [8, 64, 64, 32] as const;
@@ -90,212 +120,181 @@ const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** Tessera on a CPU backend. */
 function tesseraRunner(backend: CpuBackend): Runner {
-  const use = (): void => T.setBackend(backend);
-  return {
-    matmul: async () => {
-      use();
-      const a = T.tensor(rand(N * N, 1), [N, N]);
-      const b = T.tensor(rand(N * N, 2), [N, N]);
-      const t = await median(() => T.matmul(a, b).dispose(), R);
-      T.dispose([a, b]);
+  const enter = (): void => T.setBackend(backend);
+  return async (id) => {
+    enter();
+    const made: T.Tensor[] = [];
+    const keep = <X extends T.Tensor>(t: X): X => {
+      made.push(t);
       return t;
-    },
-    matmulT: async () => {
-      use();
-      const a = T.tensor(rand(N * N, 1), [N, N]);
-      const b = T.tensor(rand(N * N, 2), [N, N]);
-      const t = await median(() => T.matmul(a, b, { transposeA: true }).dispose(), R);
-      T.dispose([a, b]);
-      return t;
-    },
-    conv: async () => {
-      use();
-      const x = T.tensor(rand(size(CONV_X), 3), [...CONV_X]);
-      const w = T.tensor(rand(size(CONV_W), 4), [...CONV_W]);
-      const t = await median(() => T.conv2d(x, w, { padding: 'SAME' }).dispose(), R);
-      T.dispose([x, w]);
-      return t;
-    },
-    convGradInput: async () => {
-      use();
-      const dy = T.tensor(rand(size(CONV_Y), 5), [...CONV_Y]);
-      const w = T.tensor(rand(size(CONV_W), 4), [...CONV_W]);
-      const t = await median(() => T.conv2dBackpropInput(dy, w, [...CONV_X], { padding: 'SAME' }).dispose(), R);
-      T.dispose([dy, w]);
-      return t;
-    },
-    convGradFilter: async () => {
-      use();
-      const x = T.tensor(rand(size(CONV_X), 3), [...CONV_X]);
-      const dy = T.tensor(rand(size(CONV_Y), 5), [...CONV_Y]);
-      const t = await median(() => T.conv2dBackpropFilter(x, dy, [...CONV_W], { padding: 'SAME' }).dispose(), R);
-      T.dispose([x, dy]);
-      return t;
-    },
-    eagerAdd: async () => {
-      use();
-      const a = T.tensor([1]);
-      const b = T.tensor([2]);
-      const t = await median(() => {
-        for (let i = 0; i < 10000; i++) T.add(a, b).dispose();
-      }, R, 3);
-      T.dispose([a, b]);
-      return t;
-    },
-    mlp: async () => {
-      use();
-      const x = T.tensor(rand(64 * 784, 6), [64, 784]);
-      const labels = T.oneHot(T.tensor(Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10), [64], 'int32'), 10);
-      const w1 = T.variable(T.tensor(rand(784 * 256, 7), [784, 256]).mul(0.1));
-      const b1 = T.variable(T.zeros([256]));
-      const w2 = T.variable(T.tensor(rand(256 * 10, 8), [256, 10]).mul(0.1));
-      const b2 = T.variable(T.zeros([10]));
-      const opt = new GradientDescentOptimizer(0.1);
-      const loss = (): T.Tensor => T.softmaxCrossEntropy(labels, T.add(T.matmul(T.relu(T.add(T.matmul(x, w1), b1)), w2), b2));
-      const t = await median(() => opt.minimize(loss, { varList: [w1, b1, w2, b2] }).dispose(), quick ? 11 : 31, 5);
-      T.dispose([x, labels, w1, b1, w2, b2]);
-      return t;
-    },
-    add: async () => {
-      use();
-      const a = T.tensor(rand(E, 9), [E]);
-      const b = T.tensor(rand(E, 10), [E]);
-      const t = await median(() => T.add(a, b).dispose(), quick ? 11 : 31, 5);
-      T.dispose([a, b]);
-      return t;
-    },
-    exp: async () => {
-      use();
-      const a = T.tensor(rand(E, 9), [E]);
-      const t = await median(() => T.exp(a).dispose(), quick ? 11 : 31, 5);
-      a.dispose();
-      return t;
-    },
+    };
+    const release = (): void => T.dispose(made);
+    switch (id) {
+      case 'matmul':
+      case 'matmulT': {
+        const a = keep(T.tensor(rand(N * N, 1), [N, N]));
+        const b = keep(T.tensor(rand(N * N, 2), [N, N]));
+        const o = { transposeA: id === 'matmulT' };
+        return { enter, step: () => T.matmul(a, b, o).dispose(), release };
+      }
+      case 'conv': {
+        const x = keep(T.tensor(rand(size(CONV_X), 3), [...CONV_X]));
+        const w = keep(T.tensor(rand(size(CONV_W), 4), [...CONV_W]));
+        return { enter, step: () => T.conv2d(x, w, { padding: 'SAME' }).dispose(), release };
+      }
+      case 'convGradInput': {
+        const dy = keep(T.tensor(rand(size(CONV_Y), 5), [...CONV_Y]));
+        const w = keep(T.tensor(rand(size(CONV_W), 4), [...CONV_W]));
+        return { enter, step: () => T.conv2dBackpropInput(dy, w, [...CONV_X], { padding: 'SAME' }).dispose(), release };
+      }
+      case 'convGradFilter': {
+        const x = keep(T.tensor(rand(size(CONV_X), 3), [...CONV_X]));
+        const dy = keep(T.tensor(rand(size(CONV_Y), 5), [...CONV_Y]));
+        return { enter, step: () => T.conv2dBackpropFilter(x, dy, [...CONV_W], { padding: 'SAME' }).dispose(), release };
+      }
+      case 'eagerAdd': {
+        const a = keep(T.tensor([1]));
+        const b = keep(T.tensor([2]));
+        return {
+          enter,
+          step: () => {
+            for (let i = 0; i < 10000; i++) T.add(a, b).dispose();
+          },
+          release,
+        };
+      }
+      case 'mlp': {
+        const x = keep(T.tensor(rand(64 * 784, 6), [64, 784]));
+        const labels = keep(T.oneHot(T.tensor(Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10), [64], 'int32'), 10));
+        const w1 = keep(T.variable(T.tensor(rand(784 * 256, 7), [784, 256]).mul(0.1)));
+        const b1 = keep(T.variable(T.zeros([256])));
+        const w2 = keep(T.variable(T.tensor(rand(256 * 10, 8), [256, 10]).mul(0.1)));
+        const b2 = keep(T.variable(T.zeros([10])));
+        const opt = new GradientDescentOptimizer(0.1);
+        const loss = (): T.Tensor => T.softmaxCrossEntropy(labels, T.add(T.matmul(T.relu(T.add(T.matmul(x, w1), b1)), w2), b2));
+        return { enter, step: () => opt.minimize(loss, { varList: [w1, b1, w2, b2] }).dispose(), release };
+      }
+      case 'add': {
+        const a = keep(T.tensor(rand(E, 9), [E]));
+        const b = keep(T.tensor(rand(E, 10), [E]));
+        return { enter, step: () => T.add(a, b).dispose(), release };
+      }
+      case 'exp': {
+        const a = keep(T.tensor(rand(E, 9), [E]));
+        return { enter, step: () => T.exp(a).dispose(), release };
+      }
+    }
+    return undefined;
   };
 }
 
 /** TensorFlow.js on one of its backends. */
 function tfjsRunner(backend: 'cpu' | 'wasm'): Runner {
-  const use = async (): Promise<void> => {
-    if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not start`);
+  const enter = async (): Promise<void> => {
+    if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not start`);
   };
-  const r: Runner = {
-    matmul: async () => {
-      await use();
-      const a = tf.tensor2d(rand(N * N, 1), [N, N]);
-      const b = tf.tensor2d(rand(N * N, 2), [N, N]);
-      const t = await median(() => tf.matMul(a, b).dispose(), backend === 'cpu' ? 1 : R, backend === 'cpu' ? 0 : 2);
-      tf.dispose([a, b]);
-      return t;
-    },
-    matmulT: async () => {
-      await use();
-      const a = tf.tensor2d(rand(N * N, 1), [N, N]);
-      const b = tf.tensor2d(rand(N * N, 2), [N, N]);
-      const t = await median(() => tf.matMul(a, b, true).dispose(), backend === 'cpu' ? 1 : R, backend === 'cpu' ? 0 : 2);
-      tf.dispose([a, b]);
-      return t;
-    },
-    conv: async () => {
-      await use();
-      const x = tf.tensor4d(rand(size(CONV_X), 3), [...CONV_X]);
-      const w = tf.tensor4d(rand(size(CONV_W), 4), [...CONV_W]);
-      const t = await median(() => tf.conv2d(x, w, 1, 'same').dispose(), backend === 'cpu' ? 1 : R, backend === 'cpu' ? 0 : 2);
-      tf.dispose([x, w]);
-      return t;
-    },
-    eagerAdd: async () => {
-      await use();
-      const a = tf.tensor1d([1]);
-      const b = tf.tensor1d([2]);
-      const t = await median(() => {
-        for (let i = 0; i < 10000; i++) tf.add(a, b).dispose();
-      }, R, 3);
-      tf.dispose([a, b]);
-      return t;
-    },
-    mlp: async () => {
-      await use();
-      const x = tf.tensor2d(rand(64 * 784, 6), [64, 784]);
-      const labels = tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10), 'int32'), 10), 'float32');
-      const w1 = tf.variable(tf.mul(tf.tensor2d(rand(784 * 256, 7), [784, 256]), 0.1));
-      const b1 = tf.variable(tf.zeros([256]));
-      const w2 = tf.variable(tf.mul(tf.tensor2d(rand(256 * 10, 8), [256, 10]), 0.1));
-      const b2 = tf.variable(tf.zeros([10]));
-      const opt = tf.train.sgd(0.1);
-      const loss = (): tf.Scalar => tf.losses.softmaxCrossEntropy(labels, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2)) as tf.Scalar;
-      const t = await median(() => opt.minimize(loss, true, [w1, b1, w2, b2])!.dispose(), quick ? 5 : 15, 3);
-      tf.dispose([x, labels, w1, b1, w2, b2]);
-      opt.dispose();
-      return t;
-    },
-    add: async () => {
-      await use();
-      const a = tf.tensor1d(rand(E, 9));
-      const b = tf.tensor1d(rand(E, 10));
-      const t = await median(() => tf.add(a, b).dispose(), quick ? 11 : 31, 5);
-      tf.dispose([a, b]);
-      return t;
-    },
-    exp: async () => {
-      await use();
-      const a = tf.tensor1d(rand(E, 9));
-      const t = await median(() => tf.exp(a).dispose(), quick ? 11 : 31, 5);
-      a.dispose();
-      return t;
-    },
-  };
-  if (backend === 'wasm') {
-    // the input-gradient and filter-gradient kernels of TF.js wasm, for reference
-    r.convGradInput = async () => {
-      await use();
-      const dy = tf.tensor4d(rand(size(CONV_Y), 5), [...CONV_Y]);
-      const w = tf.tensor4d(rand(size(CONV_W), 4), [...CONV_W]);
-      const t = await median(() => tf.conv2dTranspose(dy, w, [...CONV_X], 1, 'same').dispose(), R);
-      tf.dispose([dy, w]);
+  // the cpu backend takes seconds per matmul or convolution: fewer samples there
+  const slow = backend === 'cpu' ? 3 : undefined;
+  return async (id) => {
+    await enter();
+    const made: tf.Tensor[] = [];
+    const keep = <X extends tf.Tensor>(t: X): X => {
+      made.push(t);
       return t;
     };
-  }
-  return r;
+    const release = (): void => tf.dispose(made);
+    switch (id) {
+      case 'matmul':
+      case 'matmulT': {
+        const a = keep(tf.tensor2d(rand(N * N, 1), [N, N]));
+        const b = keep(tf.tensor2d(rand(N * N, 2), [N, N]));
+        const tA = id === 'matmulT';
+        return { enter, step: () => tf.matMul(a, b, tA).dispose(), release, ...(slow !== undefined ? { reps: 1 } : {}) };
+      }
+      case 'conv': {
+        const x = keep(tf.tensor4d(rand(size(CONV_X), 3), [...CONV_X]));
+        const w = keep(tf.tensor4d(rand(size(CONV_W), 4), [...CONV_W]));
+        return { enter, step: () => tf.conv2d(x, w, 1, 'same').dispose(), release, ...(slow !== undefined ? { reps: slow } : {}) };
+      }
+      case 'convGradInput': {
+        if (backend !== 'wasm') return undefined;
+        // TF.js computes conv2d's input gradient with conv2dTranspose (its Conv2DBackpropInput kernel)
+        const dy = keep(tf.tensor4d(rand(size(CONV_Y), 5), [...CONV_Y]));
+        const w = keep(tf.tensor4d(rand(size(CONV_W), 4), [...CONV_W]));
+        return { enter, step: () => tf.conv2dTranspose(dy, w, [...CONV_X], 1, 'same').dispose(), release, reps: 3 };
+      }
+      case 'eagerAdd': {
+        const a = keep(tf.tensor1d([1]));
+        const b = keep(tf.tensor1d([2]));
+        return {
+          enter,
+          step: () => {
+            for (let i = 0; i < 10000; i++) tf.add(a, b).dispose();
+          },
+          release,
+        };
+      }
+      case 'mlp': {
+        const x = keep(tf.tensor2d(rand(64 * 784, 6), [64, 784]));
+        const labels = keep(tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10), 'int32'), 10), 'float32'));
+        const w1 = keep(tf.variable(tf.mul(tf.tensor2d(rand(784 * 256, 7), [784, 256]), 0.1)));
+        const b1 = keep(tf.variable(tf.zeros([256])));
+        const w2 = keep(tf.variable(tf.mul(tf.tensor2d(rand(256 * 10, 8), [256, 10]), 0.1)));
+        const b2 = keep(tf.variable(tf.zeros([10])));
+        const opt = tf.train.sgd(0.1);
+        const loss = (): tf.Scalar => tf.losses.softmaxCrossEntropy(labels, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2)) as tf.Scalar;
+        return {
+          enter,
+          step: () => opt.minimize(loss, true, [w1, b1, w2, b2])!.dispose(),
+          release: () => {
+            release();
+            opt.dispose();
+          },
+          reps: backend === 'cpu' ? 9 : 15,
+        };
+      }
+      case 'add': {
+        const a = keep(tf.tensor1d(rand(E, 9)));
+        const b = keep(tf.tensor1d(rand(E, 10)));
+        return { enter, step: () => tf.add(a, b).dispose(), release, ...(slow !== undefined ? { reps: 11 } : {}) };
+      }
+      case 'exp': {
+        const a = keep(tf.tensor1d(rand(E, 9)));
+        return { enter, step: () => tf.exp(a).dispose(), release, ...(slow !== undefined ? { reps: 11 } : {}) };
+      }
+    }
+    return undefined;
+  };
 }
 
 /** onnxruntime-node on its CPU execution provider. */
 function ortRunner(threads: number): Runner {
   const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
-  const session = (model: Uint8Array): Promise<ort.InferenceSession> => ort.InferenceSession.create(model, opts);
   const t32 = (v: Float32Array, shape: readonly number[]): ort.Tensor => new ort.Tensor('float32', v, [...shape]);
-  return {
-    matmul: async () => {
-      const s = await session(oneNodeModel('MatMul', [{ name: 'a', shape: [N, N] }, { name: 'b', shape: [N, N] }], [N, N]));
-      const feeds = { a: t32(rand(N * N, 1), [N, N]), b: t32(rand(N * N, 2), [N, N]) };
-      const t = await median(() => s.run(feeds), R);
-      await s.release();
-      return t;
-    },
-    conv: async () => {
-      // ONNX Conv is NCHW: the same product as the NHWC case
-      const xs = [8, 32, 64, 64];
-      const ws = [64, 32, 3, 3];
-      const s = await session(oneNodeModel('Conv', [{ name: 'x', shape: xs }, { name: 'w', shape: ws }], [8, 64, 64, 64], [{ name: 'pads', ints: [1, 1, 1, 1] }, { name: 'kernel_shape', ints: [3, 3] }]));
-      const feeds = { x: t32(rand(size(xs), 3), xs), w: t32(rand(size(ws), 4), ws) };
-      const t = await median(() => s.run(feeds), R);
-      await s.release();
-      return t;
-    },
-    add: async () => {
-      const s = await session(oneNodeModel('Add', [{ name: 'a', shape: [E] }, { name: 'b', shape: [E] }], [E]));
-      const feeds = { a: t32(rand(E, 9), [E]), b: t32(rand(E, 10), [E]) };
-      const t = await median(() => s.run(feeds), quick ? 11 : 31, 5);
-      await s.release();
-      return t;
-    },
-    exp: async () => {
-      const s = await session(oneNodeModel('Exp', [{ name: 'a', shape: [E] }], [E]));
-      const feeds = { a: t32(rand(E, 9), [E]) };
-      const t = await median(() => s.run(feeds), quick ? 11 : 31, 5);
-      await s.release();
-      return t;
-    },
+  const prepared = async (model: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Prepared> => {
+    const s = await ort.InferenceSession.create(model, opts);
+    return { step: () => s.run(feeds), release: () => s.release() };
+  };
+  return async (id) => {
+    switch (id) {
+      case 'matmul':
+        return prepared(oneNodeModel('MatMul', [{ name: 'a', shape: [N, N] }, { name: 'b', shape: [N, N] }], [N, N]), { a: t32(rand(N * N, 1), [N, N]), b: t32(rand(N * N, 2), [N, N]) });
+      case 'conv': {
+        // ONNX Conv is NCHW: the same product as the NHWC case
+        const xs = [8, 32, 64, 64];
+        const ws = [64, 32, 3, 3];
+        const model = oneNodeModel('Conv', [{ name: 'x', shape: xs }, { name: 'w', shape: ws }], [8, 64, 64, 64], [
+          { name: 'pads', ints: [1, 1, 1, 1] },
+          { name: 'kernel_shape', ints: [3, 3] },
+        ]);
+        return prepared(model, { x: t32(rand(size(xs), 3), xs), w: t32(rand(size(ws), 4), ws) });
+      }
+      case 'add':
+        return prepared(oneNodeModel('Add', [{ name: 'a', shape: [E] }, { name: 'b', shape: [E] }], [E]), { a: t32(rand(E, 9), [E]), b: t32(rand(E, 10), [E]) });
+      case 'exp':
+        return prepared(oneNodeModel('Exp', [{ name: 'a', shape: [E] }], [E]), { a: t32(rand(E, 9), [E]) });
+    }
+    return undefined;
   };
 }
 
@@ -324,18 +323,25 @@ async function main(): Promise<void> {
   for (const c of CASES) {
     if (only !== null && !only.includes(c.id)) continue;
     results[c.id] = {};
+    const entries: [string, Prepared][] = [];
     for (const [name, runner] of libs) {
-      const fn = runner[c.id];
-      if (fn === undefined) {
-        results[c.id]![name] = null;
-        continue;
-      }
       try {
-        results[c.id]![name] = c.value(await fn());
+        const p = await runner(c.id);
+        if (p !== undefined) entries.push([name, p]);
       } catch (e) {
-        console.error(`${c.id} on ${name} failed: ${(e as Error).message}`);
-        results[c.id]![name] = null;
+        console.error(`${c.id} on ${name} failed to start: ${(e as Error).message}`);
       }
+    }
+    let medians = new Map<string, number>();
+    try {
+      medians = await interleaved(entries, c.reps, c.warmup);
+    } catch (e) {
+      console.error(`${c.id} failed: ${(e as Error).message}`);
+    }
+    for (const [name, p] of entries) await p.release();
+    for (const [name] of libs) {
+      const ms = medians.get(name);
+      results[c.id]![name] = ms === undefined ? null : c.value(ms);
     }
     process.stdout.write('.');
   }
