@@ -351,6 +351,21 @@ function otherCases(): ConformanceCase[] {
     },
     {
       op: 'cast',
+      name: 'between float32, int32 and bool',
+      dtypes: ['int32'],
+      run: async (ctx) => {
+        const f = [1.7, -1.7, 0, 2.5, -0, 1e9];
+        await ctx.expectClose(ops.cast(tensor(f), 'int32'), { shape: [6], dtype: 'int32', values: [1, -1, 0, 2, 0, 1e9] });
+        await ctx.expectClose(ops.cast(tensor(f), 'bool'), { shape: [6], dtype: 'bool', values: [1, 1, 0, 1, 0, 1] });
+        await ctx.expectClose(ops.cast(tensor([true, false]), 'float32'), { shape: [2], dtype: 'float32', values: [1, 0] });
+        await ctx.expectClose(ops.cast(tensor([true, false]), 'int32'), { shape: [2], dtype: 'int32', values: [1, 0] });
+        await ctx.expectClose(ops.cast(tensor([3, -4, 0], [3], 'int32'), 'float32'), { shape: [3], dtype: 'float32', values: [3, -4, 0] });
+        await ctx.expectClose(ops.cast(tensor([3, 0, -1], [3], 'int32'), 'bool'), { shape: [3], dtype: 'bool', values: [1, 0, 1] });
+        await ctx.expectClose(ops.cast(tensor([NaN, Infinity]), 'bool'), { shape: [2], dtype: 'bool', values: [1, 1] });
+      },
+    },
+    {
+      op: 'cast',
       name: 'between every dtype pair',
       dtypes: ['int32', 'float64'],
       run: async (ctx) => {

@@ -392,6 +392,13 @@ function lossCases(): ConformanceCase[] {
     run: async (ctx) => {
       await ctx.expectClose(meanSquaredError(tensor([1, 2]), tensor([1, 4])), { shape: [], dtype: 'float32', values: [2] });
       await ctx.expectClose(meanSquaredError([[1, 2]], [[3, -2]], { reduction: 'sum' }), { shape: [], dtype: 'float32', values: [20] });
+    },
+  });
+  out.push({
+    op: 'meanSquaredError',
+    name: 'float32 and float64 arguments promote to float64',
+    dtypes: ['float64'],
+    run: async (ctx) => {
       await ctx.expectClose(meanSquaredError(tensor([0.5]), tensor([0.5], undefined, 'float64')), { shape: [], dtype: 'float64', values: [0] });
     },
   });
