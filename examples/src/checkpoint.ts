@@ -41,8 +41,8 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, chunkHook?: (wr
   renameSync(tmp, path);
 }
 
-function entryOf(t: StateTensor): Tensor | SafetensorsEntry {
-  if ('dataSync' in t) return t;
+async function entryOf(t: StateTensor): Promise<SafetensorsEntry> {
+  if ('dataSync' in t) return entryOfTensor(t);
   const values = t.values.map((v) => (typeof v === 'number' ? v : Number(v)));
   return { dtype: t.dtype, shape: [...t.shape], values: tensorValues(values, t.dtype) };
 }
@@ -60,27 +60,32 @@ function tensorValues(values: number[], dtype: SafetensorsEntry['dtype']): Safet
   }
 }
 
+/** Reads a tensor's values asynchronously (any backend) into a safetensors entry. */
+export async function entryOfTensor(t: Tensor): Promise<SafetensorsEntry> {
+  return { dtype: t.dtype, shape: [...t.shape], values: await t.data() };
+}
+
 /** Encodes variables (by name) and an optimizer's state into safetensors bytes. */
-export function encodeCheckpoint(
+export async function encodeCheckpoint(
   variables: readonly Variable[],
   optimizer: Optimizer | undefined,
   metadata: Record<string, string> = {},
-): Uint8Array {
+): Promise<Uint8Array> {
   const names = new Set<string>();
-  const out = new Map<string, Tensor | SafetensorsEntry>();
+  const out = new Map<string, SafetensorsEntry>();
   for (const v of variables) {
     if (names.has(v.name)) throw new ValueError(`encodeCheckpoint: two variables are named '${v.name}'`);
     names.add(v.name);
-    out.set(v.name, v);
+    out.set(v.name, await entryOfTensor(v));
   }
   const meta: Record<string, string> = { ...metadata };
   let state: OptimizerState | undefined;
   if (optimizer !== undefined) {
     state = optimizer.getState({ varList: variables });
-    for (const [k, t] of Object.entries(state.nonSlots)) out.set(`optimizer/${k}`, entryOf(t));
-    state.variables.forEach((vs, i) => {
-      for (const [slot, t] of Object.entries(vs.slots)) out.set(`optimizer/${variables[i]!.name}/${slot}`, entryOf(t));
-    });
+    for (const [k, t] of Object.entries(state.nonSlots)) out.set(`optimizer/${k}`, await entryOf(t));
+    for (let i = 0; i < state.variables.length; i++) {
+      for (const [slot, t] of Object.entries(state.variables[i]!.slots)) out.set(`optimizer/${variables[i]!.name}/${slot}`, await entryOf(t));
+    }
     meta['optimizer'] = JSON.stringify({ optimizer: state.optimizer, config: state.config, iterations: state.iterations });
   }
   try {
@@ -145,13 +150,13 @@ export function restoreCheckpoint(bytes: Uint8Array, variables: readonly Variabl
 }
 
 /** Saves a checkpoint file atomically. */
-export function saveCheckpoint(
+export async function saveCheckpoint(
   path: string,
   variables: readonly Variable[],
   optimizer?: Optimizer,
   metadata: Record<string, string> = {},
-): void {
-  writeFileAtomic(path, encodeCheckpoint(variables, optimizer, metadata));
+): Promise<void> {
+  writeFileAtomic(path, await encodeCheckpoint(variables, optimizer, metadata));
 }
 
 /** Loads a checkpoint file into variables and an optimizer; returns its metadata. */

@@ -14,10 +14,11 @@ import { Graph, Session, globalVariables, globalVariablesInitializer, group, pla
 import { AdamOptimizer } from '@tessera/optim';
 import { convForward, createConvParams, createDenseParams, denseForward, lossOf } from './model.js';
 import { registerTrainer, type Trainer } from './train.js';
+import { entryOfTensor } from '../checkpoint.js';
 
 /** Save/restore support for a graph: fetch every variable; assign them all from placeholders. */
 export interface GraphSaver {
-  save(session: Session, prefix: string): Map<string, Tensor>;
+  save(session: Session, prefix: string): Promise<Map<string, SafetensorsEntry>>;
   restore(session: Session, entries: ReadonlyMap<string, SafetensorsEntry>, prefix: string): void;
 }
 
@@ -29,9 +30,14 @@ export function buildSaver(): GraphSaver {
   const feeds = vars.map((v) => placeholder(v.dtype, v.shape, { name: `save/${v.name}` }));
   const restoreOp: Operation = group(vars.map((v, i) => v.assign(feeds[i]!)), { name: 'save/restore_all' });
   return {
-    save(session, prefix) {
-      const values = session.run(vars) as Tensor[];
-      return new Map(values.map((t, i) => [`${prefix}${names[i]!}`, t]));
+    async save(session, prefix) {
+      const values = (await session.runAsync(vars)) as Tensor[];
+      const entries = new Map<string, SafetensorsEntry>();
+      for (let i = 0; i < values.length; i++) {
+        entries.set(`${prefix}${names[i]!}`, await entryOfTensor(values[i]!));
+        values[i]!.dispose();
+      }
+      return entries;
     },
     restore(session, entries, prefix) {
       const feed = vars.map((v, i): [Tensor, Tensor] => {
@@ -65,30 +71,27 @@ function graphTrainer(seed: number, learningRate: number): Trainer {
   const session = new Session(g);
   session.run(m.init);
   return {
-    step(xs, ys, n) {
+    async step(xs, ys, n) {
       const x = tensor(xs, [n, 28, 28, 1]);
       const y = tensor(ys, [n], 'int32');
-      const [, loss, correct] = session.run([m.train, m.loss, m.correct], [
+      const [, loss, correct] = await session.runAsync([m.train, m.loss, m.correct], [
         [m.x, x],
         [m.y, y],
       ]);
-      const r: [number, number] = [+loss!, +correct!];
+      const [l, c] = await Promise.all([loss!.data(), correct!.data()]);
       for (const t of [x, y, loss!, correct!]) t.dispose();
-      return r;
+      return [l[0]!, c[0]!];
     },
-    predict(xs, n) {
+    async predict(xs, n) {
       const x = tensor(xs, [n, 28, 28, 1]);
-      const p = session.run(m.prediction, [[m.x, x]]);
-      const out = p.dataSync() as Int32Array;
+      const p = await session.runAsync(m.prediction, [[m.x, x]]);
+      const out = (await p.data()) as Int32Array;
       x.dispose();
       p.dispose();
       return out;
     },
-    save(metadata) {
-      const values = m.saver.save(session, '');
-      const bytes = encodeSafetensors(values, metadata);
-      for (const t of values.values()) t.dispose();
-      return bytes;
+    async save(metadata) {
+      return encodeSafetensors(await m.saver.save(session, ''), metadata);
     },
     restore(bytes) {
       const { tensors, metadata } = decodeSafetensors(bytes);

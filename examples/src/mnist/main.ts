@@ -3,7 +3,7 @@
  * (8,000 for training, 2,000 held out), with a progress bar, a summary table, a PNG plot and
  * checkpoints. `--help` lists the options.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -58,7 +58,13 @@ const opts = program.opts<{
 
 if (opts.backend === 'webgpu') {
   const { createWebGpuBackend } = await import('@tessera/kernels-gpu');
-  setBackend(await createWebGpuBackend());
+  // Without a GPU driver, Dawn can run on SwiftShader (Vulkan on the CPU), which Debian's
+  // chromium package ships; use it when it is there and no Vulkan driver was chosen.
+  const swiftShader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  const software = process.platform === 'linux' && process.env['VK_ICD_FILENAMES'] === undefined && existsSync(swiftShader);
+  if (software) process.env['VK_ICD_FILENAMES'] = swiftShader;
+  setBackend(await createWebGpuBackend(process.platform === 'linux' ? { dawnFlags: ['backend=vulkan'] } : {}));
+  if (software) console.log('WebGPU runs on SwiftShader (software Vulkan): expect it to be slow.');
 } else {
   setBackend(await createCpuBackend());
 }

@@ -112,12 +112,8 @@ function handle(req: SplitRequest): [unknown, ArrayBuffer[]] {
       p.dispose();
       return [out, [out.buffer as ArrayBuffer]];
     }
-    case 'save': {
-      const values = saver!.save(s!, prefix);
-      const bytes = encodeSafetensors(values);
-      for (const t of values.values()) t.dispose();
-      return [bytes, [bytes.buffer as ArrayBuffer]];
-    }
+    case 'save':
+      throw new Error('save is handled asynchronously');
     case 'restore': {
       saver!.restore(s!, decodeSafetensors(req.bytes).tensors, prefix);
       return [null, []];
@@ -126,6 +122,16 @@ function handle(req: SplitRequest): [unknown, ArrayBuffer[]] {
 }
 
 port.on('message', (req: SplitRequest) => {
+  if (req.type === 'save') {
+    saver!
+      .save(session!, prefix)
+      .then((entries) => {
+        const bytes = encodeSafetensors(entries);
+        port.postMessage({ id: req.id, ok: true, value: bytes }, [bytes.buffer as ArrayBuffer]);
+      })
+      .catch((e: unknown) => port.postMessage({ id: req.id, ok: false, error: String(e) }));
+    return;
+  }
   try {
     const [value, transfer] = handle(req);
     port.postMessage({ id: req.id, ok: true, value }, transfer);

@@ -80,7 +80,7 @@ function eagerTrainer(seed: number, learningRate: number): Trainer {
   const optimizer = new AdamOptimizer(learningRate);
   const variables = [conv.w1, conv.b1, conv.w2, conv.b2, dense.w, dense.b];
   return {
-    step(xs, ys, n) {
+    async step(xs, ys, n) {
       const x = tensor(xs, [n, 28, 28, 1]);
       const y = tensor(ys, [n], 'int32');
       let logits: Tensor | undefined;
@@ -89,13 +89,17 @@ function eagerTrainer(seed: number, learningRate: number): Trainer {
         logits = keep(l);
         return lossOf(l, y);
       }, { varList: variables });
-      const correct = tidy(() => +sum(equal(argMax(logits!, 1), y)));
-      const lossValue = +loss;
-      for (const t of [x, y, loss, logits!]) t.dispose();
-      return [lossValue, correct];
+      const correct = tidy(() => sum(equal(argMax(logits!, 1), y)));
+      // await the reads: backends such as WebGPU only read asynchronously
+      const [lossValue, correctValue] = await Promise.all([loss.data(), correct.data()]);
+      for (const t of [x, y, loss, logits!, correct]) t.dispose();
+      return [lossValue[0]!, correctValue[0]!];
     },
-    predict(xs, n) {
-      return tidy(() => argMax(denseForward(dense, convForward(conv, tensor(xs, [n, 28, 28, 1]))), 1).dataSync() as Int32Array);
+    async predict(xs, n) {
+      const p = tidy(() => argMax(denseForward(dense, convForward(conv, tensor(xs, [n, 28, 28, 1]))), 1));
+      const out = (await p.data()) as Int32Array;
+      p.dispose();
+      return out;
     },
     save: (metadata) => encodeCheckpoint(variables, optimizer, metadata),
     restore: (bytes) => restoreCheckpoint(bytes, variables, optimizer),
