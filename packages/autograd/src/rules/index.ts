@@ -11,8 +11,9 @@ import { shapeRules } from './shape.js';
 import { linalgRules } from './linalg.js';
 import { convRules } from './conv.js';
 import { nnRules } from './nn.js';
+import { fusedRules } from './fused.js';
 
 /** Every built-in gradient rule, keyed by op name. @internal */
 export function builtinRules(): Array<[string, GradientRule]> {
-  return [...elementwiseRules(), ...reduceRules(), ...shapeRules(), ...linalgRules(), ...convRules(), ...nnRules(), ...customRules()];
+  return [...elementwiseRules(), ...reduceRules(), ...shapeRules(), ...linalgRules(), ...convRules(), ...nnRules(), ...fusedRules(), ...customRules()];
 }

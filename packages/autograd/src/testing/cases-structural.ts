@@ -68,6 +68,34 @@ export function linalgGradCases(): GradCase[] {
     { op: 'dot', name: 'dot matrix-matrix', inputs: [S([2, 3]), S([3, 2])], f: (a, b) => c.dot(a!, b!).square() },
     { op: 'outerProduct', name: 'outerProduct', inputs: [S([2]), S([3])], f: (a, b) => c.outerProduct(a!, b!).square() },
   );
+  const acts = ['tanh', 'sigmoid', 'linear', 'relu'] as const;
+  let k = 0;
+  for (const tA of [false, true]) {
+    for (const tB of [false, true]) {
+      const activation = acts[k++ % acts.length]!;
+      cases.push({
+        op: 'fusedMatmul',
+        name: `fusedMatmul${tA ? ' transposeA' : ''}${tB ? ' transposeB' : ''} with bias [N] and ${activation}`,
+        inputs: [S(tA ? [3, 2] : [2, 3]), S(tB ? [4, 3] : [3, 4]), S([4])],
+        f: (a, b, bias) => c.fusedMatmul(a!, b!, { transposeA: tA, transposeB: tB, bias: bias!, activation }).square(),
+      });
+    }
+  }
+  cases.push(
+    {
+      op: 'fusedMatmul',
+      name: 'fusedMatmul with broadcast batch dims, bias [B, 1, N] and sigmoid',
+      inputs: [S([2, 1, 2, 3]), S([3, 3, 2]), S([3, 1, 2])],
+      f: (a, b, bias) => c.fusedMatmul(a!, b!, { bias: bias!, activation: 'sigmoid' }).square(),
+    },
+    {
+      op: 'fusedMatmul',
+      name: 'fusedMatmul with bias [M, 1] and relu',
+      inputs: [S([3, 2]), S([2, 4]), S([3, 1])],
+      f: (a, b, bias) => c.fusedMatmul(a!, b!, { bias: bias!, activation: 'relu' }).square(),
+    },
+    { op: 'fusedMatmul', name: 'fusedMatmul without bias, tanh', inputs: [S([2, 3]), S([3, 2])], f: (a, b) => c.fusedMatmul(a!, b!, { activation: 'tanh' }).square() },
+  );
   return cases;
 }
 

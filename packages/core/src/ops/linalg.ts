@@ -3,7 +3,8 @@
  *
  * `matmul` is a primitive; its kernel receives `{transposeA, transposeB}` (booleans) and inputs
  * of one numeric dtype with rank >= 2. `dot` and `outerProduct` are composites written with
- * `matmul`, `mul` and `reshape`.
+ * `matmul`, `mul` and `reshape`. `fusedMatmul` (matmul, then a broadcast bias, then an
+ * activation) is a composite that backends may replace with one fused kernel.
  *
  * Dtype rules: inputs are promoted like binary arithmetic (`int32` with `float32` gives
  * `float32`, ...); bool inputs are rejected by `matmul` and `dot` (cast them first).
@@ -16,9 +17,10 @@ import { runOp } from '../engine.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { defineComposite, definePrimitive, type TensorSpec } from '../op.js';
 import { toTensor } from '../convert.js';
-import { formatShape, type PartialShape } from '../shape.js';
+import { broadcastShapes, formatShape, type PartialShape } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
-import { cast, mul } from './elementwise.js';
+import { scalar } from './creation.js';
+import { add, cast, mul, relu, sigmoid, tanh } from './elementwise.js';
 import { reshape } from './shape.js';
 
 /**
@@ -256,4 +258,156 @@ export function outerProduct(a: TensorLike, b: TensorLike): Tensor {
   }
   const [ta, tb] = numericPair(ta0, tb0, 'outerProduct', true);
   return runOp(outerProductOp, [ta, tb])[0]!;
+}
+
+/**
+ * The activation {@link fusedMatmul} applies last: `linear` (none), `relu`, `sigmoid` or `tanh`.
+ *
+ * @example
+ * ```ts
+ * const act: FusedActivation = 'relu';
+ * ```
+ */
+export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
+/** The activations fusedMatmul applies after the bias. */
+const FUSED_ACTIVATIONS: readonly FusedActivation[] = ['linear', 'relu', 'sigmoid', 'tanh'];
+
+/**
+ * Options of {@link fusedMatmul}.
+ *
+ * @example
+ * ```ts
+ * const o: FusedMatmulOptions = { transposeB: true, bias: tensor([1, 2]), activation: 'relu' };
+ * ```
+ */
+export interface FusedMatmulOptions extends MatmulOptions {
+  /** Added to the product; must broadcast to the product's shape `[..., M, N]` without growing it. */
+  readonly bias?: TensorLike;
+  /** Applied last (default `linear`: none). */
+  readonly activation?: FusedActivation;
+}
+
+/**
+ * Shape rule of `fusedMatmul`: the matmul rule, then the bias must broadcast to the product
+ * without growing it, and sigmoid/tanh need a float dtype.
+ */
+function fusedMatmulSpec(a: TensorSpec, b: TensorSpec, bias: TensorSpec, attrs: Attrs): TensorSpec {
+  const out = matmulSpec('fusedMatmul', a, b, attrs['transposeA'] === true, attrs['transposeB'] === true);
+  if (bias.dtype !== out.dtype) {
+    throw new DTypeError(`fusedMatmul: bias has dtype ${bias.dtype}, the product ${out.dtype}; the kernel needs them equal`);
+  }
+  const act = attrs['activation'];
+  if (typeof act !== 'string' || !(FUSED_ACTIVATIONS as readonly string[]).includes(act)) {
+    throw new ValueError(`fusedMatmul: unknown activation '${String(act)}' (valid: ${FUSED_ACTIVATIONS.join(', ')})`);
+  }
+  if ((act === 'sigmoid' || act === 'tanh') && out.dtype !== 'float32' && out.dtype !== 'float64') {
+    throw new DTypeError(`fusedMatmul: activation '${act}' needs float inputs, got ${out.dtype}; cast a and b to float32 first`);
+  }
+  let grown = bias.shape.length > out.shape.length;
+  if (!grown) {
+    const bs = broadcastShapes('fusedMatmul', out.shape, bias.shape);
+    for (let i = 0; i < bs.length; i++) {
+      const o = out.shape[i]!;
+      if (o !== null && bs[i] !== null && bs[i] !== o) grown = true;
+    }
+  }
+  if (grown) {
+    throw new ShapeError(
+      `fusedMatmul: bias of shape ${formatShape(bias.shape)} does not broadcast to the product's shape ${formatShape(out.shape)} ` +
+        `(a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)}; the bias may not add or grow dimensions)`,
+    );
+  }
+  return out;
+}
+
+/**
+ * `fusedMatmul`: inputs `a`, `b`, `bias` and attributes `{transposeA, transposeB, activation,
+ * hasBias}`. The bias is always an input, so the op has a fixed input count (graphs and
+ * serialization rely on that): without a bias the public function passes a scalar zero and
+ * `hasBias: false`, which lets a fused kernel skip reading it and the gradient skip computing it.
+ */
+const fusedMatmulOp = defineComposite({
+  name: 'fusedMatmul',
+  inputs: ['a', 'b', 'bias'],
+  infer: ([a, b, bias], attrs) => [fusedMatmulSpec(a!, b!, bias!, attrs)],
+  compose: ([a, b, bias], attrs) => {
+    let y = runOp(matmulOp, [a!, b!], { transposeA: attrs['transposeA'] === true, transposeB: attrs['transposeB'] === true })[0]!;
+    if (attrs['hasBias'] === true) y = add(y, bias!);
+    switch (attrs['activation']) {
+      case 'relu':
+        return [relu(y)];
+      case 'sigmoid':
+        return [sigmoid(y)];
+      case 'tanh':
+        return [tanh(y)];
+      default:
+        return [y];
+    }
+  },
+});
+
+/**
+ * Matrix product, plus a bias, then an activation, as one op:
+ * `activation(matmul(a, b, {transposeA, transposeB}) + bias)`. Shapes and dtype promotion
+ * follow {@link matmul}; the optional `bias` is promoted with them and must broadcast to the
+ * product's shape `[..., M, N]` without growing it (typically `[N]` or `[M, N]`). `activation`
+ * is `linear` (the default), `relu`, `sigmoid` or `tanh`; with `sigmoid` and `tanh`, int32
+ * inputs are computed in float32 (as {@link sigmoid} does). An unknown activation is a
+ * `ValueError`. Backends may run it as one fused kernel (the WebGPU backend does); otherwise it runs
+ * as its composition, and under a gradient tape it is recorded as one op.
+ *
+ * Without a bias, a scalar zero is passed as the op's `bias` input (with the attribute
+ * `hasBias: false`); like any number argument, it is created on the current backend.
+ *
+ * @example
+ * ```ts
+ * const x = tensor([[1, 2], [3, 4]]);
+ * const w = tensor([[1, -1], [1, -1]]);
+ * fusedMatmul(x, w, { bias: tensor([0.5, 10]), activation: 'relu' }); // [[3.5, 7], [7.5, 3]]
+ * ```
+ */
+export function fusedMatmul(a: TensorLike, b: TensorLike, options?: FusedMatmulOptions): Tensor {
+  const fn = 'fusedMatmul';
+  const o: FusedMatmulOptions = options ?? {};
+  if (typeof o !== 'object' || o === null) throw new ValueError(`${fn}: options must be an object, got ${String(o)}`);
+  for (const k of Object.keys(o)) {
+    if (k !== 'transposeA' && k !== 'transposeB' && k !== 'bias' && k !== 'activation') {
+      throw new ValueError(`${fn}: unknown option '${k}' (valid: transposeA, transposeB, bias, activation)`);
+    }
+  }
+  const activation = o.activation ?? 'linear';
+  if (typeof activation !== 'string' || !(FUSED_ACTIVATIONS as readonly string[]).includes(activation)) {
+    throw new ValueError(`${fn}: unknown activation '${String(activation)}' (valid: ${FUSED_ACTIVATIONS.join(', ')})`);
+  }
+  const attrs: Attrs = {
+    transposeA: checkOptionBool(o.transposeA, fn, 'transposeA'),
+    transposeB: checkOptionBool(o.transposeB, fn, 'transposeB'),
+    activation,
+    hasBias: o.bias !== undefined,
+  };
+  const ta0 = toTensor(a, fn, 'a');
+  const tb0 = toTensor(b, fn, 'b');
+  const hasBias = o.bias !== undefined;
+  const tbias0 = hasBias ? toTensor(o.bias!, fn, 'bias') : null;
+  if (tbias0 !== null && tbias0.dtype === 'bool') {
+    throw new DTypeError(`${fn}: bias is a bool tensor; cast it to a numeric dtype first`);
+  }
+  // check shapes before any cast, so errors come before work
+  const f32: DType = 'float32';
+  fusedMatmulSpec(
+    { shape: ta0.shape, dtype: f32 },
+    { shape: tb0.shape, dtype: f32 },
+    { shape: tbias0 === null ? [] : tbias0.shape, dtype: f32 },
+    { ...attrs, activation: 'linear' },
+  );
+  let [ta, tb] = numericPair(ta0, tb0, fn, false);
+  let dt: DType = ta.dtype;
+  if (tbias0 !== null) dt = resultDType([dt, tbias0.dtype]);
+  if ((activation === 'sigmoid' || activation === 'tanh') && dt === 'int32') dt = 'float32';
+  if (ta.dtype !== dt) ta = cast(ta, dt);
+  if (tb.dtype !== dt) tb = cast(tb, dt);
+  let tbias = tbias0 ?? scalar(0, dt);
+  if (tbias.dtype !== dt) tbias = cast(tbias, dt);
+  return runOp(fusedMatmulOp, [ta, tb, tbias], attrs)[0]!;
 }

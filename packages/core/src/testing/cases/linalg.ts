@@ -383,4 +383,198 @@ function outerCases(): ConformanceCase[] {
 }
 
 /** Conformance cases for linalg ops. */
-export const linalgCases: readonly ConformanceCase[] = [...matmulCases(), ...dotCases(), ...outerCases()];
+/** Adds a bias that broadcasts (right-aligned) to `shape`, then applies the activation, in float64. */
+function refBiasActivation(
+  values: Float64Array,
+  shape: readonly number[],
+  bias: ArrayLike<number> | null,
+  biasShape: readonly number[],
+  activation: string,
+): Float64Array {
+  const r = shape.length;
+  const out = new Float64Array(values.length);
+  const idx = new Array<number>(r).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    let rem = i;
+    for (let d = r - 1; d >= 0; d--) {
+      idx[d] = rem % shape[d]!;
+      rem = Math.floor(rem / shape[d]!);
+    }
+    let v = values[i]!;
+    if (bias !== null) {
+      let bi = 0;
+      const off = r - biasShape.length;
+      for (let d = 0; d < biasShape.length; d++) bi = bi * biasShape[d]! + (biasShape[d] === 1 ? 0 : idx[d + off]!);
+      v += bias[bi]!;
+    }
+    if (activation === 'relu') v = v > 0 ? v : v === 0 || v < 0 ? 0 : v;
+    else if (activation === 'sigmoid') v = 1 / (1 + Math.exp(-v));
+    else if (activation === 'tanh') v = Math.tanh(v);
+    out[i] = v;
+  }
+  return out;
+}
+
+const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh'] as const;
+
+function fusedMatmulCases(): ConformanceCase[] {
+  const out: ConformanceCase[] = [];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const activation of ACTIVATIONS) {
+      out.push({
+        op: 'fusedMatmul',
+        name: `${dtype}, activation=${activation}: every transpose, odd sizes, bias [N], [M, N], [M, 1] and none`,
+        dtypes: [dtype],
+        run: async (ctx) => {
+          for (const [tA, tB] of TRANSPOSES) {
+            for (const [M, K, N] of [
+              [1, 1, 1],
+              [2, 3, 4],
+              [7, 33, 5],
+              [33, 65, 17],
+              [65, 7, 66],
+            ] as const) {
+              for (const biasShape of [[N], [M, N], [M, 1], null] as const) {
+                const [sa, sb] = storedShapes(M, K, N, tA, tB);
+                const [a, va] = ctx.random(sa, dtype);
+                const [b, vb] = ctx.random(sb, dtype);
+                const r = refMatmul2d(va, vb, M, K, N, tA, tB);
+                let bias: Tensor | undefined;
+                let vbias: ArrayLike<number> | null = null;
+                if (biasShape !== null) [bias, vbias] = ctx.random(biasShape, dtype);
+                const want = refBiasActivation(r.values, r.shape, vbias, biasShape ?? [], activation);
+                const got = ops.fusedMatmul(a, b, {
+                  transposeA: tA,
+                  transposeB: tB,
+                  ...(bias !== undefined ? { bias } : {}),
+                  activation,
+                });
+                try {
+                  await ctx.expectClose(got, { shape: [M, N], dtype, values: want }, tol(dtype));
+                } catch (e) {
+                  throw new Error(
+                    `M=${M} K=${K} N=${N} transposeA=${tA} transposeB=${tB} bias=${biasShape === null ? 'none' : `[${biasShape.join(',')}]`}: ${(e as Error).message}`,
+                  );
+                }
+              }
+            }
+          }
+        },
+      });
+    }
+  }
+  out.push({
+    op: 'fusedMatmul',
+    name: 'batch dims broadcast, bias with batch dims, empty dims',
+    run: async (ctx) => {
+      for (const [sa, sb, sbias] of [
+        [[3, 2, 4], [4, 5], [5]],
+        [[2, 4], [3, 4, 5], [3, 1, 5]],
+        [[2, 1, 3, 4], [5, 4, 6], [1, 5, 3, 6]],
+        [[0, 2, 3], [3, 4], [4]],
+        [[2, 0], [0, 3], [2, 3]],
+      ] as const) {
+        const [a, va] = ctx.random(sa, 'float32');
+        const [b, vb] = ctx.random(sb, 'float32');
+        const [bias, vbias] = ctx.random(sbias, 'float32');
+        const r = refMatmul(va, sa, vb, sb);
+        const want = refBiasActivation(r.values, r.shape, vbias, sbias, 'relu');
+        await ctx.expectClose(ops.fusedMatmul(a, b, { bias, activation: 'relu' }), { shape: r.shape, dtype: 'float32', values: want }, tol('float32'));
+      }
+    },
+  });
+  out.push({
+    op: 'fusedMatmul',
+    name: 'int32 stays int32 for linear and relu; sigmoid computes in float32; a float bias promotes',
+    dtypes: ['int32', 'float32'],
+    run: async (ctx) => {
+      const a = tensor([1, -2, 3, 4], [2, 2], 'int32');
+      const b = tensor([2, 0, -1, 1], [2, 2], 'int32');
+      // a @ b = [[4, -2], [2, 4]]
+      await ctx.expectClose(ops.fusedMatmul(a, b, { bias: tensor([1, -3], [2], 'int32'), activation: 'relu' }), {
+        shape: [2, 2],
+        dtype: 'int32',
+        values: [5, 0, 3, 1],
+      });
+      const s = 1 / (1 + Math.exp(-4));
+      await ctx.expectClose(ops.fusedMatmul(a, b, { activation: 'sigmoid' }), {
+        shape: [2, 2],
+        dtype: 'float32',
+        values: [s, 1 / (1 + Math.exp(2)), 1 / (1 + Math.exp(-2)), s],
+      });
+      await ctx.expectClose(ops.fusedMatmul(a, b, { bias: tensor([0.5, 0.25]) }), {
+        shape: [2, 2],
+        dtype: 'float32',
+        values: [4.5, -1.75, 2.5, 4.25],
+      });
+    },
+  });
+  out.push({
+    op: 'fusedMatmul',
+    name: 'NaN and infinities propagate through bias and activation',
+    run: async (ctx) => {
+      const a = tensor([1, 2, 3, 4], [2, 2]);
+      const b = tensor([1, 0, 0, 1], [2, 2]);
+      // a @ b = a; + bias [[NaN, 1], [Infinity, -Infinity]]
+      const bias = tensor([NaN, 1, Infinity, -Infinity], [2, 2]);
+      await ctx.expectClose(ops.fusedMatmul(a, b, { bias, activation: 'relu' }), {
+        shape: [2, 2],
+        dtype: 'float32',
+        values: [NaN, 3, Infinity, 0],
+      });
+      await ctx.expectClose(ops.fusedMatmul(a, b, { bias, activation: 'tanh' }), {
+        shape: [2, 2],
+        dtype: 'float32',
+        values: [NaN, Math.tanh(3), 1, -1],
+      });
+      await ctx.expectClose(ops.fusedMatmul(a, b, { bias, activation: 'sigmoid' }), {
+        shape: [2, 2],
+        dtype: 'float32',
+        values: [NaN, 1 / (1 + Math.exp(-3)), 1, 0],
+      });
+      const an = tensor([NaN, 1, 2, 3], [2, 2]);
+      // NaN in a reaches exactly row 0
+      await ctx.expectClose(ops.fusedMatmul(an, b, { bias: tensor([1, 1]), activation: 'relu' }), {
+        shape: [2, 2],
+        dtype: 'float32',
+        values: [NaN, NaN, 3, 4],
+      });
+    },
+  });
+  out.push({
+    op: 'fusedMatmul',
+    name: 'bad input: shapes, bias that grows the output, bool, unknown activation and options',
+    run: (ctx) => {
+      const z = (shape: number[]): Tensor => tensor(new Array<number>(shape.reduce((p, d) => p * d, 1)).fill(1), shape);
+      ctx.expectThrows(() => ops.fusedMatmul(z([2, 3]), z([4, 5])), ShapeError, /^fusedMatmul: inner dimensions differ: a is \[2,3\], b is \[4,5\]/);
+      ctx.expectThrows(() => ops.fusedMatmul(z([3]), z([3, 2])), ShapeError, /fusedMatmul: a has rank 1/);
+      ctx.expectThrows(
+        () => ops.fusedMatmul(z([2, 3]), z([3, 4]), { bias: z([3]) }),
+        ShapeError,
+        /fusedMatmul: shapes \[2,4\] and \[3\] cannot be broadcast together/,
+      );
+      ctx.expectThrows(
+        () => ops.fusedMatmul(z([2, 3]), z([3, 4]), { bias: z([5, 2, 4]) }),
+        ShapeError,
+        /fusedMatmul: bias of shape \[5,2,4\] does not broadcast to the product's shape \[2,4\]/,
+      );
+      const bt = tensor([true, false, true, false], [2, 2]);
+      ctx.expectThrows(() => ops.fusedMatmul(bt, bt), DTypeError, /fusedMatmul: bool tensors are not supported/);
+      ctx.expectThrows(() => ops.fusedMatmul(z([2, 2]), z([2, 2]), { bias: bt }), DTypeError, /fusedMatmul: bias is a bool tensor/);
+      ctx.expectThrows(
+        () => ops.fusedMatmul(z([2, 2]), z([2, 2]), { activation: 'gelu' as unknown as ops.FusedActivation }),
+        ValueError,
+        /fusedMatmul: unknown activation 'gelu' \(valid: linear, relu, sigmoid, tanh\)/,
+      );
+      ctx.expectThrows(() => ops.fusedMatmul(z([2, 2]), z([2, 2]), { transposeB: 'yes' as unknown as boolean }), ValueError, /fusedMatmul: transposeB must be a boolean/);
+      ctx.expectThrows(
+        () => ops.fusedMatmul(z([2, 2]), z([2, 2]), { act: 'relu' } as unknown as ops.FusedMatmulOptions),
+        ValueError,
+        /fusedMatmul: unknown option 'act'/,
+      );
+    },
+  });
+  return out;
+}
+
+export const linalgCases: readonly ConformanceCase[] = [...matmulCases(), ...dotCases(), ...outerCases(), ...fusedMatmulCases()];
