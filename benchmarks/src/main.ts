@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import * as T from '../../packages/core/src/index.ts';
 import { createCpuBackend, type CpuBackend } from '../../packages/kernels-cpu/src/index.ts';
 import { GradientDescentOptimizer } from '../../packages/optim/src/index.ts';
@@ -57,6 +58,9 @@ async function interleaved(entries: readonly [string, Prepared][], reps: number,
     for (const [name, p] of entries) {
       if (r >= (p.reps ?? reps)) continue;
       await p.enter?.();
+      // a pause before each sample, so thread pools that spin after their work (onnxruntime's
+      // does) have gone idle and do not take cores from the next library's measurement
+      await new Promise((resolve) => setTimeout(resolve, 10));
       const t0 = performance.now();
       await p.step();
       samples.get(name)!.push(performance.now() - t0);
@@ -298,6 +302,26 @@ function ortRunner(threads: number): Runner {
   };
 }
 
+/**
+ * How many cores this process really gets right now: two threads spin for 300 ms; the CPU time
+ * they get over the wall time is ~2 on an idle 2-core machine and ~1 when the cores are shared.
+ */
+async function parallelCapacity(): Promise<number> {
+  const spin = 'let x = 0; const t0 = Date.now(); while (Date.now() - t0 < 300) { for (let i = 0; i < 1e4; i++) x += Math.sqrt(i); }';
+  const w = new Worker(`const { parentPort } = require('node:worker_threads'); parentPort.once('message', () => { ${spin} parentPort.postMessage(x); });`, { eval: true });
+  await new Promise((r) => setTimeout(r, 50));
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const done = new Promise((r) => w.once('message', r));
+  w.postMessage(0);
+  // eslint-disable-next-line no-new-func
+  new Function(spin)();
+  await done;
+  const c = process.cpuUsage(c0);
+  await w.terminate();
+  return (c.user + c.system) / 1000 / (performance.now() - t0);
+}
+
 // ---- run ------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -315,9 +339,11 @@ async function main(): Promise<void> {
     ['onnxruntime-node (2 threads)', ortRunner(2)],
   ];
   const info = tessera2.info();
+  const capacity = await parallelCapacity();
   console.log(
     `node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${cores}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ` +
-      `tessera: wasm ${info.wasm}, relaxed SIMD ${info.relaxedSimd}, threads ${info.threads}`,
+      `tessera: wasm ${info.wasm}, relaxed SIMD ${info.relaxedSimd}, threads ${info.threads}; ` +
+      `parallel capacity ${capacity.toFixed(2)} cores (CPU time / wall time of two spinning threads)`,
   );
   const results: Record<string, Record<string, number | null>> = {};
   for (const c of CASES) {
@@ -390,6 +416,7 @@ async function main(): Promise<void> {
         cpu: os.cpus()[0]?.model,
         cores,
         loadavg: os.loadavg(),
+        parallelCapacity: capacity,
         tessera: info,
         cases: CASES.filter((c) => results[c.id] !== undefined).map((c) => ({ id: c.id, title: c.title, unit: c.unit, lowerIsBetter: c.lower, medians: results[c.id], ratios: ratios[c.id] })),
         extra,
