@@ -55,8 +55,11 @@ export interface UniformField {
  * @internal
  */
 export interface ProgramSpec {
-  /** Element types of the inputs, bound as `in0`, `in1`, ... */
-  readonly inputs: readonly WgslType[];
+  /**
+   * Element types of the inputs, bound as `in0`, `in1`, ... A `vec4<...>` input is read four
+   * elements at a time (its element count must be a multiple of 4).
+   */
+  readonly inputs: readonly (WgslType | `vec4<${WgslType}>`)[];
   /** Element types of the outputs, bound as `out0`, ... */
   readonly outputs: readonly WgslType[];
   /** Uniform fields, in order (read as `u.<name>`). */

@@ -100,9 +100,19 @@ function matmulKernel(ctx: GpuContext, fused: boolean): Kernel {
     const gpuInputs = [ctx.data(A.dataId), ctx.data(B.dataId)];
     if (hasBias) gpuInputs.push(ctx.data(inputs[2]!.dataId));
     const withBias = hasBias ? 'v + in2[batch_off(batch).z + m * u.scm + n * u.scn]' : 'v';
+    // vec4 loads where the stored rows allow them: along the contiguous dimension when it is a
+    // multiple of 4 (every matrix then starts on a multiple of 4 too), else scalar loads
+    const idxA = 'batch_off(batch).x + m * u.sam + k * u.sak';
+    const idxB = 'batch_off(batch).y + k * u.sbk + n * u.sbn';
+    // (K = 0: empty inputs, whose 4-byte placeholder binding is too small for a vec4)
+    const alongA = K === 0 ? null : tA ? (M % 4 === 0 ? 'm' : null) : K % 4 === 0 ? 'k' : null;
+    const alongB = K === 0 ? null : tB ? (K % 4 === 0 ? 'k' : null) : N % 4 === 0 ? 'n' : null;
+    const vec = `:va${alongA ?? '-'}:vb${alongB ?? '-'}`;
     runGemm(ctx, {
       op: fused ? 'fusedMatmul' : 'matmul',
-      key: fused ? `fusedMatmul:${t}:b${nb}:${hasBias ? 'bias' : 'nobias'}:${activation}` : `matmul:${t}:b${nb}`,
+      key: fused ? `fusedMatmul:${t}:b${nb}:${hasBias ? 'bias' : 'nobias'}:${activation}${vec}` : `matmul:${t}:b${nb}${vec}`,
+      ...(alongA !== null ? { vecA: { along: alongA, index: idxA } } : {}),
+      ...(alongB !== null ? { vecB: { along: alongB, index: idxB } } : {}),
       type: t,
       inputs: gpuInputs,
       inputTypes: hasBias ? [t, t, t] : [t, t],
@@ -110,8 +120,8 @@ function matmulKernel(ctx: GpuContext, fused: boolean): Kernel {
       fields,
       values,
       helpers: offsets,
-      readA: 'in0[batch_off(batch).x + m * u.sam + k * u.sak]',
-      readB: 'in1[batch_off(batch).y + k * u.sbk + n * u.sbn]',
+      readA: `in0[${idxA}]`,
+      readB: `in1[${idxB}]`,
       write: fused
         ? `let z = ${withBias}; out0[(batch * u.M + m) * u.N + n] = ${activationExpr(activation, 'z', t)};`
         : 'out0[(batch * u.M + m) * u.N + n] = v;',
