@@ -41,6 +41,20 @@ export function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
+/**
+ * The process's CPU time in milliseconds (all threads), where the platform reports it (Node);
+ * null elsewhere.
+ */
+export function cpuClock(): (() => number) | null {
+  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  const f = p?.cpuUsage;
+  if (typeof f !== 'function') return null;
+  return () => {
+    const u = f.call(p);
+    return (u.user + u.system) / 1000;
+  };
+}
+
 /** Whether shared memory can be used here (SharedArrayBuffer and Atomics exist; in browsers the page must be cross-origin isolated). */
 export function sharedMemoryAvailable(): boolean {
   const g = globalThis as { SharedArrayBuffer?: unknown; Atomics?: unknown; crossOriginIsolated?: boolean };

@@ -15,7 +15,7 @@
  */
 import { Heap, roundUp } from './heap.js';
 import { buildKernelModule, KERNEL_EXPORTS } from './module.js';
-import { coreCount, sharedMemoryAvailable, startWorker, wasmApi, type ThreadHandle, type WasmMemory, type WasmModule } from './platform.js';
+import { coreCount, cpuClock, sharedMemoryAvailable, startWorker, wasmApi, type ThreadHandle, type WasmMemory, type WasmModule } from './platform.js';
 
 /** Byte offset of the control block (Int32 words). */
 const CTRL = 1024;
@@ -150,6 +150,12 @@ export class WasmRuntime {
   private readonly ids: Map<string, number>;
   private readonly canWait: boolean;
   private gen = 0;
+  /** CPU-time clock (Node), to tell whether parallel runs really run in parallel. */
+  private readonly cpu: (() => number) | null = cpuClock();
+  /** Consecutive long parallel runs that got no more than one core's worth of CPU time. */
+  private strikes = 0;
+  /** Until this time (performance.now()), runs stay on the calling thread. */
+  private serialUntil = 0;
 
   private constructor(
     readonly memory: WasmMemory,
@@ -308,10 +314,38 @@ export class WasmRuntime {
   run(name: string, chunks: number, threads: number): void {
     const f = this.fn[name]!;
     if (chunks <= 0) return;
-    if (chunks === 1 || threads <= 1 || this.workers.length === 0) {
+    if (chunks === 1 || threads <= 1 || this.workers.length === 0 || (this.serialUntil > 0 && performance.now() < this.serialUntil)) {
       for (let c = 0; c < chunks; c++) f(ARGS, c, 0);
       return;
     }
+    const cpu = this.cpu;
+    const c0 = cpu === null ? 0 : cpu();
+    const t0 = performance.now();
+    try {
+      this.runParallel(f, name, chunks, threads);
+    } finally {
+      // On a machine whose cores are busy with other work, workers only time-share the calling
+      // thread's core, which is slower than running alone: after two long runs that got no more
+      // than ~1.25 cores' worth of CPU time, stay on the calling thread for two seconds.
+      if (cpu !== null) {
+        const t1 = performance.now();
+        const wall = t1 - t0;
+        if (wall > 2) {
+          const used = cpu() - c0;
+          if (used < 1.25 * wall) {
+            if (++this.strikes >= 2) {
+              this.serialUntil = t1 + 2000;
+              this.strikes = 0;
+            }
+          } else {
+            this.strikes = 0;
+          }
+        }
+      }
+    }
+  }
+
+  private runParallel(f: (...args: number[]) => unknown, name: string, chunks: number, threads: number): void {
     if (chunks >= MAX_CHUNKS) throw new Error(`too many chunks (${chunks})`);
     const id = this.ids.get(name);
     if (id === undefined) throw new Error(`${name} is not in KERNEL_EXPORTS`);
@@ -408,7 +442,3 @@ export function releaseRuntime(rt: WasmRuntime): void {
   if (entry !== undefined && entry.refs > 0 && --entry.refs === 0) rt.stopThreads();
 }
 
-/** Id of a kernel export (for tests). @internal */
-export function exportId(name: string): number {
-  return KERNEL_EXPORTS.indexOf(name);
-}
