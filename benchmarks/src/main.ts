@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import * as T from '../../packages/core/src/index.ts';
 import { createCpuBackend, type CpuBackend } from '../../packages/kernels-cpu/src/index.ts';
 import { GradientDescentOptimizer } from '../../packages/optim/src/index.ts';
+import { acquireRuntime, releaseRuntime } from '../../packages/kernels-cpu/src/wasm/runtime.ts';
 // the union package registers the gradients (tfjs-core alone has none) and the cpu backend
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -273,7 +274,15 @@ function tfjsRunner(backend: 'cpu' | 'wasm'): Runner {
 
 /** onnxruntime-node on its CPU execution provider. */
 function ortRunner(threads: number): Runner {
-  const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+  // intra-op threads do not spin after a run: spinning threads would take the cores from the next
+  // library's measurement (every library is sampled in turn)
+  const opts: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
   const t32 = (v: Float32Array, shape: readonly number[]): ort.Tensor => new ort.Tensor('float32', v, [...shape]);
   const prepared = async (model: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Prepared> => {
     const s = await ort.InferenceSession.create(model, opts);
@@ -405,6 +414,11 @@ async function main(): Promise<void> {
     if (tr !== undefined && v !== null && v !== undefined) extra[`${g} / forward`] = v / (tr[names[0]!] ?? NaN);
   }
   for (const [k, v] of Object.entries(extra)) console.log(`tessera ${k}: ${v.toFixed(2)}`);
+  // how often Tessera's pool kept runs on one thread because the cores were busy with other work
+  const rt = await acquireRuntime({ threads: 2 });
+  const threadStats = rt === null ? null : { ...rt.stats };
+  if (rt !== null) releaseRuntime(rt);
+  if (threadStats !== null) console.log(`tessera thread pool: ${threadStats.parallel} parallel runs, ${threadStats.heldBack} kept on one thread (cores busy)`);
 
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(
@@ -420,6 +434,7 @@ async function main(): Promise<void> {
         tessera: info,
         cases: CASES.filter((c) => results[c.id] !== undefined).map((c) => ({ id: c.id, title: c.title, unit: c.unit, lowerIsBetter: c.lower, medians: results[c.id], ratios: ratios[c.id] })),
         extra,
+        threadStats,
       },
       null,
       2,

@@ -156,6 +156,8 @@ export class WasmRuntime {
   private strikes = 0;
   /** Until this time (performance.now()), runs stay on the calling thread. */
   private serialUntil = 0;
+  /** Runs that went to the workers, and runs kept on the calling thread because the cores were busy. */
+  readonly stats: { parallel: number; heldBack: number } = { parallel: 0, heldBack: 0 };
 
   private constructor(
     readonly memory: WasmMemory,
@@ -314,10 +316,13 @@ export class WasmRuntime {
   run(name: string, chunks: number, threads: number): void {
     const f = this.fn[name]!;
     if (chunks <= 0) return;
-    if (chunks === 1 || threads <= 1 || this.workers.length === 0 || (this.serialUntil > 0 && performance.now() < this.serialUntil)) {
+    const held = this.serialUntil > 0 && performance.now() < this.serialUntil;
+    if (chunks === 1 || threads <= 1 || this.workers.length === 0 || held) {
+      if (held && threads > 1 && chunks > 1) this.stats.heldBack++;
       for (let c = 0; c < chunks; c++) f(ARGS, c, 0);
       return;
     }
+    this.stats.parallel++;
     const cpu = this.cpu;
     const c0 = cpu === null ? 0 : cpu();
     const t0 = performance.now();
@@ -325,15 +330,15 @@ export class WasmRuntime {
       this.runParallel(f, name, chunks, threads);
     } finally {
       // On a machine whose cores are busy with other work, workers only time-share the calling
-      // thread's core, which is slower than running alone: after two long runs that got no more
-      // than ~1.25 cores' worth of CPU time, stay on the calling thread for two seconds.
+      // thread's core, which is slower than running alone: after three long runs in a row that got
+      // no more than ~1.15 cores' worth of CPU time, stay on the calling thread for two seconds.
       if (cpu !== null) {
         const t1 = performance.now();
         const wall = t1 - t0;
         if (wall > 2) {
           const used = cpu() - c0;
-          if (used < 1.25 * wall) {
-            if (++this.strikes >= 2) {
+          if (used < 1.15 * wall) {
+            if (++this.strikes >= 3) {
               this.serialUntil = t1 + 2000;
               this.strikes = 0;
             }
