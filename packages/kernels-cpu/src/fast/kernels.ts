@@ -14,6 +14,8 @@ import type { WasmRuntime } from '../wasm/runtime.js';
 import { convBackpropFilter, convBackpropInput, convForward, gemm } from './gemm.js';
 import { elementwiseFastKernels } from './elementwise.js';
 import { fusedReferenceKernels } from '../kernels/fused.js';
+import { poolFastKernels } from './pool.js';
+import { optimFastKernels } from './optim.js';
 
 /** Matmuls with fewer multiply-adds than this run in TypeScript. */
 export const MATMUL_MIN_MACS = 4096;
@@ -209,6 +211,8 @@ export function fastKernels(ctx: CpuContext, reference: Record<string, Kernel>):
   const shapeAttr = (attrs: KernelArgs['attrs'], key: string): readonly number[] => attrs[key] as number[];
   return {
     ...elementwiseFastKernels(ctx, rt, { ...reference, ...fusedReferenceKernels(ctx) }),
+    ...poolFastKernels(ctx, rt, reference),
+    ...optimFastKernels(ctx, rt, { ...reference, ...fusedReferenceKernels(ctx) }),
     matmul: matmulKernel(ctx, rt, reference['matmul']!),
     ...(rt.shared ? { maxPool: maxPoolKernel(ctx, rt, reference['maxPool']!, false), maxPoolGrad: maxPoolKernel(ctx, rt, reference['maxPoolGrad']!, true) } : {}),
     conv2d: convKernel(ctx, rt, reference['conv2d']!, 'conv2d', ({ inputs }) => [inputs[0]!.shape, inputs[1]!.shape], convForward),

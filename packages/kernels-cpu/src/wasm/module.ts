@@ -8,6 +8,8 @@
 import { ModuleBuilder } from './emitter.js';
 import { emitGemm } from './gemm.js';
 import { emitElementwise } from './eltwise.js';
+import { emitPooling, POOL_EXPORTS } from './pool.js';
+import { emitOptimizers, OPTIM_EXPORTS } from './optim.js';
 
 /** Options of {@link buildKernelModule}. */
 export interface ModuleOptions {
@@ -37,6 +39,8 @@ export const KERNEL_EXPORTS: readonly string[] = [
   'ew_axpy',
   'ew_reduce_cols',
   'ew_maxpool',
+  ...POOL_EXPORTS,
+  ...OPTIM_EXPORTS,
 ];
 
 /** Builds the kernel module's bytes. */
@@ -44,5 +48,7 @@ export function buildKernelModule(o: ModuleOptions): Uint8Array {
   const mb = new ModuleBuilder({ initial: 64, maximum: o.maxPages, shared: o.shared });
   emitGemm(mb, o.relaxed);
   emitElementwise(mb, o.relaxed);
+  emitPooling(mb, o.relaxed);
+  emitOptimizers(mb, o.relaxed);
   return mb.build();
 }
