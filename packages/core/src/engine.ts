@@ -110,13 +110,20 @@ interface Scope {
 
 interface BufferRecord {
   count: number;
+  readonly dataId: DataId;
   readonly backend: Backend;
   readonly bytes: number;
 }
 
-interface Held {
-  readonly id: number;
-  readonly dataId: DataId;
+/**
+ * The engine's record of one live handle, stored on the tensor itself (no per-op map lookups).
+ * It is also the finalization registry's held value, so it never references its tensor once
+ * registered.
+ * @internal
+ */
+export interface Held {
+  /** The reference count of `dataId`'s buffer. */
+  readonly rec: BufferRecord;
   released: boolean;
   /** Registered with the finalization registry (registration is deferred; see `adopt`). */
   registered: boolean;
@@ -130,7 +137,8 @@ const MAX_PENDING = 4096;
 /** @internal */
 export class Engine {
   backend: Backend | null = null;
-  readonly buffers: Map<DataId, BufferRecord> = new Map();
+  /** Distinct live buffers referenced by handles. */
+  numBuffers = 0;
   readonly scopes: Scope[] = [];
   listeners: OpListener[] = [];
   /** Installed graph hooks, innermost last; a `null` hook suspends graph building. */
@@ -140,11 +148,6 @@ export class Engine {
   numBytes = 0;
   nextId = 0;
   checkLeaks = false;
-  /**
-   * The live handles' records by tensor id (a Map keyed by number is several times cheaper per op
-   * than a WeakMap keyed by the tensor; entries leave on dispose or finalization).
-   */
-  private readonly held: Map<number, Held> = new Map();
   /** Handles created since the last registration pass (see `adopt`). */
   private pending: Held[] = [];
   private readonly flushPending = (): void => {
@@ -162,9 +165,8 @@ export class Engine {
   private readonly finalizer: FinalizationRegistry<Held> = new FinalizationRegistry((h: Held) => {
     if (!h.released) {
       h.released = true;
-      this.held.delete(h.id);
       this.numTensors--;
-      this.decRef(h.dataId);
+      this.release(h.rec);
     }
   });
 
@@ -179,44 +181,54 @@ export class Engine {
     return b;
   }
 
-  incRef(dataId: DataId, backend: Backend, dtype: DType, size: number): void {
-    const rec = this.buffers.get(dataId);
-    if (rec !== undefined) {
-      rec.count++;
-      return;
+  /**
+   * The reference count of a buffer: a new record for a new buffer, or one more reference to
+   * `shared` (the record of a live handle of the same buffer). Buffers are never looked up by
+   * id: whoever wraps an existing buffer passes the record of a handle that holds it.
+   */
+  reference(dataId: DataId, backend: Backend, dtype: DType, size: number, shared: BufferRecord | null): BufferRecord {
+    if (shared !== null) {
+      shared.count++;
+      return shared;
     }
     const bytes = size * bytesPerElement(dtype);
-    this.buffers.set(dataId, { count: 1, backend, bytes });
+    this.numBuffers++;
     this.numBytes += bytes;
+    return { count: 1, dataId, backend, bytes };
   }
 
-  decRef(dataId: DataId): void {
-    const rec = this.buffers.get(dataId);
-    if (rec === undefined) return;
+  /** Drops one reference; the last one frees the backend buffer. */
+  release(rec: BufferRecord): void {
     if (--rec.count === 0) {
-      this.buffers.delete(dataId);
+      this.numBuffers--;
       this.numBytes -= rec.bytes;
-      rec.backend.disposeData(dataId);
+      rec.backend.disposeData(rec.dataId);
     }
   }
 
-  /** Wraps a buffer in a new tensor handle, tracked by the innermost scope. */
-  makeTensor(dataId: DataId, shape: Shape, dtype: DType, backend: Backend, track = true): Tensor {
+  /**
+   * Wraps a buffer in a new tensor handle, tracked by the innermost scope (unless `track` is
+   * false). `shared` is the handle the buffer comes from when it is not a new buffer.
+   */
+  makeTensor(dataId: DataId, shape: Shape, dtype: DType, backend: Backend, track = true, shared: Tensor | null = null): Tensor {
     const t = new Tensor(dataId, shape, dtype, backend, this.nextId++);
-    this.adopt(t, track);
+    this.adopt(t, track, shared);
     return t;
   }
 
-  /** Registers a freshly constructed handle (a tensor or a variable). */
-  adopt(t: Tensor, track: boolean): void {
-    this.incRef(t.dataId, t.backend, t.dtype, t.size);
+  /**
+   * Registers a freshly constructed handle (a tensor or a variable): of a new buffer, or of the
+   * buffer of the live handle `shared`.
+   */
+  adopt(t: Tensor, track: boolean, shared: Tensor | null): void {
+    const rec = this.reference(t.dataId, t.backend, t.dtype, sizeOf(t.shape), shared === null ? null : liveRecord(shared));
     this.numTensors++;
     // Registering with the FinalizationRegistry (and unregistering on dispose) is the largest
     // cost of a small op, and most handles are disposed before the program yields. Finalizers
     // only run in later tasks anyway, so handles are registered in a microtask (or once
     // MAX_PENDING wait), and a handle disposed before then is never registered.
-    const h: Held = { id: t.id, dataId: t.dataId, released: false, registered: false, tensor: t };
-    this.held.set(t.id, h);
+    const h: Held = { rec, released: false, registered: false, tensor: t };
+    t.held = h;
     if (this.pending.push(h) === 1) queueMicrotask(this.flushPending);
     else if (this.pending.length >= MAX_PENDING) this.flushPending();
     if (track) {
@@ -225,35 +237,34 @@ export class Engine {
     }
   }
 
-  /** Points a handle (a variable) at a new buffer, releasing the old one. */
-  swapData(t: Tensor, dataId: DataId): void {
-    const h = this.held.get(t.id);
+  /** Points a handle (a variable) at the buffer of the live handle `value`, releasing its old one. */
+  swapData(t: Tensor, value: Tensor): void {
+    const h = t.held;
     if (h === undefined || h.released) throw new DisposedError('assign: the variable has been disposed');
-    this.incRef(dataId, t.backend, t.dtype, t.size);
-    const old = h.dataId;
+    const dataId = value.dataId;
+    const rec = this.reference(dataId, t.backend, t.dtype, sizeOf(t.shape), liveRecord(value));
     h.released = true;
     h.tensor = null;
     if (h.registered) this.finalizer.unregister(h);
-    const nh: Held = { id: t.id, dataId, released: false, registered: true, tensor: null };
-    this.held.set(t.id, nh);
+    const nh: Held = { rec, released: false, registered: true, tensor: null };
+    t.held = nh;
     this.finalizer.register(t, nh, nh);
     t.dataId = dataId;
-    this.decRef(old);
+    this.release(h.rec);
   }
 
   disposeTensor(t: Tensor): void {
-    const h = this.held.get(t.id);
+    const h = t.held;
     if (h === undefined || h.released) return;
     h.released = true;
     h.tensor = null;
-    this.held.delete(t.id);
     if (h.registered) this.finalizer.unregister(h);
     this.numTensors--;
-    this.decRef(h.dataId);
+    this.release(h.rec);
   }
 
   isDisposed(t: Tensor): boolean {
-    const h = this.held.get(t.id);
+    const h = t.held;
     return h === undefined || h.released;
   }
 
@@ -361,7 +372,16 @@ export class Engine {
           `${def.name}: backend '${backend.name}' returned ${ids.length} outputs, expected ${outSpecs.length}`,
         );
       }
-      outputs = outSpecs.map((s, i) => this.makeTensor(ids[i]!, s.shape, s.dtype, backend));
+      outputs = new Array<Tensor>(outSpecs.length);
+      for (let i = 0; i < outSpecs.length; i++) {
+        // a kernel returns new buffers or its inputs' (a reshape may return its input's buffer)
+        const id = ids[i]!;
+        let shared: Tensor | null = null;
+        for (let j = 0; j < inputs.length && shared === null; j++) if (inputs[j]!.dataId === id) shared = inputs[j]!;
+        for (let j = 0; j < i && shared === null; j++) if (outputs[j]!.dataId === id) shared = outputs[j]!;
+        const s = outSpecs[i]!;
+        outputs[i] = this.makeTensor(id, s.shape, s.dtype, backend, true, shared);
+      }
     } else {
       def.infer(inputs, attrs);
       const unit = this.listeners.some((l) => l.recordsAsUnit?.(def.name) === true);
@@ -399,6 +419,13 @@ export class Engine {
       );
     }
   }
+}
+
+/** The buffer record of a live handle. */
+function liveRecord(t: Tensor): BufferRecord {
+  const h = t.held;
+  if (h === undefined || h.released) throw new DisposedError(`the tensor (shape ${formatShape(t.shape)}) has been disposed`);
+  return h.rec;
 }
 
 function isDataIdArray(x: DataId | readonly DataId[]): x is readonly DataId[] {
@@ -574,7 +601,7 @@ export function memory(): MemoryInfo {
   const b = ENGINE.backend;
   return {
     numTensors: ENGINE.numTensors,
-    numDataBuffers: ENGINE.buffers.size,
+    numDataBuffers: ENGINE.numBuffers,
     numBytes: ENGINE.numBytes,
     ...(b !== null ? { backend: b.memory() } : {}),
   };

@@ -112,7 +112,7 @@ export function dispose(x: unknown): void {
 export function retain(t: Tensor): Tensor {
   if (t.isSymbolic) return t;
   if (t.isDisposed) throw new ValueError('retain: the tensor has been disposed');
-  const r = ENGINE.makeTensor(t.dataId, t.shape, t.dtype, t.backend, false);
+  const r = ENGINE.makeTensor(t.dataId, t.shape, t.dtype, t.backend, false, t);
   r.kept = true;
   return r;
 }

@@ -7,7 +7,7 @@
 import type { Backend, DataId } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { BackendError, DisposedError, UnsupportedError, ValueError } from './errors.js';
-import { ENGINE } from './engine.js';
+import { ENGINE, type Held } from './engine.js';
 import { formatTensor, toNested, type NestedArray } from './format.js';
 import { sizeOf, formatShape, type Shape } from './shape.js';
 import * as ew from './ops/elementwise.js';
@@ -58,6 +58,8 @@ export class Tensor {
   readonly backend: Backend;
   /** Set by {@link keep}: scopes do not dispose kept tensors. @internal */
   kept = false;
+  /** The engine's record of this handle (reference count, disposal state). @internal */
+  held: Held | undefined = undefined;
 
   /** @internal */
   constructor(dataId: DataId, shape: Shape, dtype: DType, backend: Backend, id: number) {

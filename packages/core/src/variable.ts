@@ -73,7 +73,7 @@ export class Variable extends Tensor {
     this.name = options.name ?? 'Variable';
     this.trainable = options.trainable ?? true;
     this.kept = true;
-    if (!symbolic) ENGINE.adopt(this, false);
+    if (!symbolic) ENGINE.adopt(this, false, init);
     if (!(initial instanceof Tensor)) init.dispose();
   }
 
@@ -113,7 +113,7 @@ export class Variable extends Tensor {
       if (v.backend !== this.backend) {
         throw new BackendError(`assign: variable '${this.name}' lives on backend '${this.backend.name}', the value on '${v.backend.name}'`);
       }
-      ENGINE.swapData(this, v.dataId);
+      ENGINE.swapData(this, v);
     } finally {
       if (!(value instanceof Tensor)) v.dispose();
     }

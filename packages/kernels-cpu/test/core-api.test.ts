@@ -355,6 +355,31 @@ describe('core API on the CPU backend', () => {
       expect(m.numBytes).toBe(before.numBytes);
     });
 
+    it('a buffer shared by a variable, a retained handle and a reshape is freed with its last handle', () => {
+      const before = memory();
+      const t = tensor([1, 2, 3, 4]);
+      const v = variable([0, 0, 0, 0]);
+      expect(memory().numDataBuffers - before.numDataBuffers).toBe(2);
+      v.assign(t); // v now shares t's buffer; its zeros are freed
+      expect(memory().numDataBuffers - before.numDataBuffers).toBe(1);
+      const r = retain(t);
+      const s = reshape(v, [2, 2]);
+      t.dispose();
+      v.assign([5, 6, 7, 8]); // v moves to a new buffer; r and s still hold the old one
+      expect(memory().numDataBuffers - before.numDataBuffers).toBe(2);
+      expect(Array.from(s.dataSync())).toEqual([1, 2, 3, 4]);
+      r.dispose();
+      expect(Array.from(s.dataSync())).toEqual([1, 2, 3, 4]);
+      s.dispose();
+      expect(memory().numDataBuffers - before.numDataBuffers).toBe(1);
+      expect(Array.from(v.dataSync())).toEqual([5, 6, 7, 8]);
+      v.dispose();
+      const m = memory();
+      expect(m.numDataBuffers).toBe(before.numDataBuffers);
+      expect(m.numBytes).toBe(before.numBytes);
+      expect(m.numTensors).toBe(before.numTensors);
+    });
+
     it('tidy frees everything but its result (arrays and objects of tensors too)', () => {
       const before = memory().numTensors;
       const y = tidy(() => {

@@ -185,5 +185,5 @@ export class CaseContext {
 
 /** @internal */
 export function liveBuffers(): number {
-  return ENGINE.buffers.size;
+  return ENGINE.numBuffers;
 }
