@@ -108,6 +108,9 @@ describe('CPU backend in headless Chromium', () => {
     expect(failures(r)).toEqual([]);
     const serial = r.ops.filter((o) => !SERIAL_ONLY.has(o.name) && o.parallelRuns === 0).map((o) => o.name);
     expect(serial, 'ops that never reached the worker threads').toEqual([]);
+    // a single op's chunks may all be claimed by the page's thread before the worker wakes, but
+    // over the whole page the worker must have run some
+    expect(r.workerChunks).toBeGreaterThan(0);
     expect(r.liveTensors).toBe(0);
   }, 300_000);
 
@@ -124,6 +127,7 @@ describe('CPU backend in headless Chromium', () => {
     expect(r.ops.length).toBe(20);
     expect(failures(r)).toEqual([]);
     expect(r.ops.filter((o) => o.parallelRuns !== 0).map((o) => o.name)).toEqual([]);
+    expect(r.workerChunks).toBe(0);
     expect(r.liveTensors).toBe(0);
   }, 300_000);
 });

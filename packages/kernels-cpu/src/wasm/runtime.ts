@@ -37,6 +37,8 @@ const NEXT = 3;
 const DONE = 4;
 const ERR = 5;
 const MAXT = 6;
+/** Chunks run by worker threads (not the calling thread), since the runtime started. */
+const WORKED = 7;
 
 const MAX_CHUNKS = 1 << 20;
 
@@ -67,6 +69,7 @@ __onMessage((msg) => {
         if (c >= n) break;
         if (Atomics.compareExchange(ctrl, ${NEXT}, v, v + 1) !== v) continue;
         try { fn(${ARGS}, c, tid); } catch (e) { Atomics.store(ctrl, ${ERR}, 1); }
+        Atomics.add(ctrl, ${WORKED}, 1);
         if (Atomics.add(ctrl, ${DONE}, 1) + 1 === n) Atomics.notify(ctrl, ${DONE});
       }
     }
@@ -158,6 +161,11 @@ export class WasmRuntime {
   private serialUntil = 0;
   /** Runs that went to the workers, and runs kept on the calling thread because the cores were busy. */
   readonly stats: { parallel: number; heldBack: number } = { parallel: 0, heldBack: 0 };
+
+  /** Chunks the worker threads have run (the calling thread's chunks not counted); 0 without shared memory. */
+  get workerChunks(): number {
+    return this.shared ? Atomics.load(this.ctrl, WORKED) : 0;
+  }
 
   private constructor(
     readonly memory: WasmMemory,

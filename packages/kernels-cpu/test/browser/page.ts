@@ -47,6 +47,8 @@ export interface PageResult {
   readonly info: { wasm: boolean; threads: number; relaxedSimd: boolean; sharedMemory: boolean } | null;
   /** Threads of the process-wide WebAssembly runtime (its workers plus the page's thread). */
   readonly runtimeThreads: number;
+  /** Chunks the Web Worker ran over the whole page (the page's own chunks not counted). */
+  readonly workerChunks: number;
   readonly ops: OpResult[];
   /** Live tensors after every op ran (all disposed: 0). */
   readonly liveTensors: number;
@@ -209,6 +211,7 @@ async function main(): Promise<PageResult> {
   // the process-wide runtime the backend uses (same module instance, same options): its counters
   const rt = await acquireRuntime({ threads: 1 });
   const ops: OpResult[] = [];
+  let workerChunks = 0;
   const base = { crossOriginIsolated: isolated, sharedArrayBuffer: sab, hardwareConcurrency, info, runtimeThreads: rt?.threads ?? 0 };
   try {
     const r = rng(20240611);
@@ -290,11 +293,12 @@ async function main(): Promise<PageResult> {
     const sAll = sumRef(ea, 1, n, true);
     check('sum 2^17 (all)', () => sum(tensor(ea, [n])), sAll.want, sAll.tol);
   } finally {
+    workerChunks = rt?.workerChunks ?? 0;
     if (rt !== null) releaseRuntime(rt);
   }
   const liveTensors = memory().numTensors;
   backend.dispose();
-  return { ...base, ops, liveTensors, totalMs: performance.now() - t0 };
+  return { ...base, workerChunks, ops, liveTensors, totalMs: performance.now() - t0 };
 }
 
 const out = globalThis as { __tessera?: PageResult };
@@ -309,6 +313,7 @@ main().then(
       hardwareConcurrency: 0,
       info: null,
       runtimeThreads: 0,
+      workerChunks: 0,
       ops: [],
       liveTensors: -1,
       totalMs: 0,
