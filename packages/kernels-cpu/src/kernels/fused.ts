@@ -1,6 +1,8 @@
 /**
  * TypeScript kernels for composite ops that the WebAssembly backend runs fused (`relu`,
- * `square`, `squaredDifference`, `softmax`, `logSoftmax`, `sgdUpdate`, `adamUpdate`). Once a
+ * `square`, `squaredDifference`, `softmax`, `logSoftmax`, and the optimizer updates
+ * `sgdUpdate`, `momentumUpdate`, `adamUpdate`, `adamWUpdate`, `rmsPropUpdate`,
+ * `centeredRmsPropUpdate`, `adagradUpdate`). Once a
  * backend registers a kernel under a composite's name the engine always calls it, so these cover
  * the cases the WebAssembly path leaves out (small tensors, float64, int32, other axes). Each one
  * rounds like the composition it replaces: float32 results are rounded after every step the
@@ -139,6 +141,138 @@ export function fusedReferenceKernels(ctx: CpuContext): Record<string, Kernel> {
       om[i] = m1;
       ov[i] = v1;
       ox[i] = x[i]! - r(r(m1 * alpha) / r(r(Math.sqrt(v1)) + eps));
+    }
+    return outs.map((p) => p[0]);
+  };
+
+  // The updates below follow @tessera/optim's compositions op for op: `r` rounds (float32) after
+  // each op in the order the composition runs them, and a scalar hyperparameter is rounded to
+  // the variable's dtype first, as the composition's `mul(t, number)` converts it.
+
+  kernels['momentumUpdate'] = ({ inputs, attrs, outputs }) => {
+    const [X, A, G, LR] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+    const x = ctx.get(X.dataId);
+    const a = ctx.get(A.dataId);
+    const g = ctx.get(G.dataId);
+    const r = rounder(X.dtype);
+    const lr = ctx.get(LR.dataId)[0]!;
+    const mu = r(attrs['momentum'] as number);
+    const outs = outputs.map((s) => ctx.alloc(s));
+    const [ox, oa] = outs.map((p) => p[1]) as [TypedArray, TypedArray];
+    const n = ox.length;
+    if (attrs['useNesterov'] === true) {
+      // x - (g lr + (a' mu) lr)
+      for (let i = 0; i < n; i++) {
+        const gi = g[i]!;
+        const a1 = r(r(a[i]! * mu) + gi);
+        oa[i] = a1;
+        ox[i] = x[i]! - r(r(gi * lr) + r(r(a1 * mu) * lr));
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const a1 = r(r(a[i]! * mu) + g[i]!);
+        oa[i] = a1;
+        ox[i] = x[i]! - r(a1 * lr);
+      }
+    }
+    return outs.map((p) => p[0]);
+  };
+
+  kernels['adamWUpdate'] = ({ inputs, attrs, outputs }) => {
+    const [X, M, V, G, LR, B1P, B2P] = inputs as TensorInfo[] as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+    const x = ctx.get(X.dataId);
+    const m = ctx.get(M.dataId);
+    const v = ctx.get(V.dataId);
+    const g = ctx.get(G.dataId);
+    const r = rounder(X.dtype);
+    const lr = ctx.get(LR.dataId)[0]!;
+    const b1p = ctx.get(B1P.dataId)[0]!;
+    const b2p = ctx.get(B2P.dataId)[0]!;
+    const c1 = r(1 - (attrs['beta1'] as number));
+    const c2 = r(1 - (attrs['beta2'] as number));
+    const eps = r(attrs['epsilon'] as number);
+    const decay = r(lr * r(attrs['weightDecay'] as number));
+    const alpha = r(r(lr * r(Math.sqrt(r(1 - b2p)))) / r(1 - b1p));
+    const outs = outputs.map((s) => ctx.alloc(s));
+    const [ox, om, ov] = outs.map((p) => p[1]) as [TypedArray, TypedArray, TypedArray];
+    for (let i = 0; i < ox.length; i++) {
+      const gi = g[i]!;
+      const xd = r(x[i]! - r(x[i]! * decay));
+      const m1 = r(m[i]! + r(r(gi - m[i]!) * c1));
+      const v1 = r(v[i]! + r(r(r(gi * gi) - v[i]!) * c2));
+      om[i] = m1;
+      ov[i] = v1;
+      ox[i] = xd - r(r(m1 * alpha) / r(r(Math.sqrt(v1)) + eps));
+    }
+    return outs.map((p) => p[0]);
+  };
+
+  kernels['rmsPropUpdate'] = ({ inputs, attrs, outputs }) => {
+    const [X, MS, MOM, G, LR] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+    const x = ctx.get(X.dataId);
+    const ms = ctx.get(MS.dataId);
+    const mom = ctx.get(MOM.dataId);
+    const g = ctx.get(G.dataId);
+    const r = rounder(X.dtype);
+    const lr = ctx.get(LR.dataId)[0]!;
+    const keep = r(1 - (attrs['decay'] as number));
+    const mu = r(attrs['momentum'] as number);
+    const eps = r(attrs['epsilon'] as number);
+    const outs = outputs.map((s) => ctx.alloc(s));
+    const [ox, oms, omom] = outs.map((p) => p[1]) as [TypedArray, TypedArray, TypedArray];
+    for (let i = 0; i < ox.length; i++) {
+      const gi = g[i]!;
+      const ms1 = r(ms[i]! + r(r(r(gi * gi) - ms[i]!) * keep));
+      const mom1 = r(r(mom[i]! * mu) + r(r(gi * lr) / r(Math.sqrt(r(ms1 + eps)))));
+      oms[i] = ms1;
+      omom[i] = mom1;
+      ox[i] = x[i]! - mom1;
+    }
+    return outs.map((p) => p[0]);
+  };
+
+  kernels['centeredRmsPropUpdate'] = ({ inputs, attrs, outputs }) => {
+    const [X, MG, MS, MOM, G, LR] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+    const x = ctx.get(X.dataId);
+    const mg = ctx.get(MG.dataId);
+    const ms = ctx.get(MS.dataId);
+    const mom = ctx.get(MOM.dataId);
+    const g = ctx.get(G.dataId);
+    const r = rounder(X.dtype);
+    const lr = ctx.get(LR.dataId)[0]!;
+    const keep = r(1 - (attrs['decay'] as number));
+    const mu = r(attrs['momentum'] as number);
+    const eps = r(attrs['epsilon'] as number);
+    const outs = outputs.map((s) => ctx.alloc(s));
+    const [ox, omg, oms, omom] = outs.map((p) => p[1]) as [TypedArray, TypedArray, TypedArray, TypedArray];
+    for (let i = 0; i < ox.length; i++) {
+      const gi = g[i]!;
+      const ms1 = r(ms[i]! + r(r(r(gi * gi) - ms[i]!) * keep));
+      const mg1 = r(mg[i]! + r(r(gi - mg[i]!) * keep));
+      const denom = r(r(ms1 - r(mg1 * mg1)) + eps);
+      const mom1 = r(r(mom[i]! * mu) + r(r(gi * lr) / r(Math.sqrt(denom))));
+      omg[i] = mg1;
+      oms[i] = ms1;
+      omom[i] = mom1;
+      ox[i] = x[i]! - mom1;
+    }
+    return outs.map((p) => p[0]);
+  };
+
+  kernels['adagradUpdate'] = ({ inputs, outputs }) => {
+    const [X, A, G, LR] = inputs as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+    const x = ctx.get(X.dataId);
+    const a = ctx.get(A.dataId);
+    const g = ctx.get(G.dataId);
+    const r = rounder(X.dtype);
+    const lr = ctx.get(LR.dataId)[0]!;
+    const outs = outputs.map((s) => ctx.alloc(s));
+    const [ox, oa] = outs.map((p) => p[1]) as [TypedArray, TypedArray];
+    for (let i = 0; i < ox.length; i++) {
+      const gi = g[i]!;
+      const a1 = r(a[i]! + r(gi * gi));
+      oa[i] = a1;
+      ox[i] = x[i]! - r(r(gi * lr) / r(Math.sqrt(a1)));
     }
     return outs.map((p) => p[0]);
   };
