@@ -59,8 +59,8 @@ export function optimFastKernels(ctx: CpuContext, rt: WasmRuntime, reference: Re
 
   /**
    * Runs wasm kernel `name` over the tensor inputs `ins` (the scalar inputs excluded) into new
-   * outputs, with f32 scalar arguments `scalars` (already rounded to float32); null when it
-   * does not apply (dtype or size), so the caller runs the reference kernel.
+   * outputs, with the f32 scalar arguments `scalars` returns (already rounded to float32). Runs
+   * `ref` instead for other dtypes, small tensors, or when the heap cannot hold the operands.
    */
   const update = (name: string, args: KernelArgs, ins: readonly TensorInfo[], scalars: (read: (t: TensorInfo) => number) => readonly number[], ref: Kernel): DataId | readonly DataId[] => {
     const k = byName.get(name)!;
