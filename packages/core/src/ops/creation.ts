@@ -6,10 +6,11 @@
 import { assertDType, isFloat, makeTypedArray, type DType } from '../dtype.js';
 import { ENGINE, runOp } from '../engine.js';
 import { DTypeError, ValueError } from '../errors.js';
-import { defineComposite } from '../op.js';
+import { defineComposite, type CompositeOpDef } from '../op.js';
+import type { Attrs } from '../backend.js';
 import { parseValues, toTensor } from '../convert.js';
 import { generatorFor } from '../random.js';
-import { checkInteger, checkShape, sizeOf, type Shape } from '../shape.js';
+import { checkInteger, checkShape, sizeOf } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 
 /**
@@ -235,21 +236,65 @@ export interface NormalOptions {
   readonly seed?: number;
 }
 
-function randomFloat(
-  fn: string,
-  shape: readonly number[],
-  dtype: DType | undefined,
-  seed: number | undefined,
-  sample: (rng: ReturnType<typeof generatorFor>) => number,
-): Tensor {
-  checkShape(shape, fn);
+type Draw = (rng: ReturnType<typeof generatorFor>) => number;
+
+/** The sampler of each random op, from its attributes. */
+const SAMPLERS: Record<string, (a: Attrs) => Draw> = {
+  randomNormal: (a) => {
+    const mean = a['mean'] as number;
+    const stddev = a['stddev'] as number;
+    return (r) => mean + stddev * r.normal();
+  },
+  truncatedNormal: (a) => {
+    const mean = a['mean'] as number;
+    const stddev = a['stddev'] as number;
+    return (r) => {
+      let z = r.normal();
+      while (Math.abs(z) > 2) z = r.normal();
+      return mean + stddev * z;
+    };
+  },
+  randomUniform: (a) => {
+    const lo = a['minval'] as number;
+    const hi = a['maxval'] as number;
+    if (a['dtype'] === 'int32') return (r) => Math.floor(lo + (hi - lo) * r.uniform());
+    return (r) => lo + (hi - lo) * r.uniform();
+  },
+};
+
+/**
+ * Random ops are composites with no inputs: they draw on the host (the same numbers on every
+ * backend) when they run, so in a graph each `Session.run` draws again, as eagerly each call does.
+ */
+function randomOp(name: string): CompositeOpDef {
+  return defineComposite({
+    name,
+    inputs: [],
+    infer: (_, attrs) => [{ shape: attrs['shape'] as number[], dtype: attrs['dtype'] as DType }],
+    compose: (_, attrs) => {
+      const shape = attrs['shape'] as number[];
+      const dt = attrs['dtype'] as DType;
+      const seed = attrs['seed'] as number | null;
+      const sample = SAMPLERS[name]!(attrs);
+      const rng = generatorFor(seed ?? undefined);
+      const n = sizeOf(shape);
+      const v = makeTypedArray(dt, n);
+      for (let i = 0; i < n; i++) v[i] = sample(rng);
+      return [ENGINE.fromValues(v, [...shape], dt, name)];
+    },
+  });
+}
+
+const randomNormalOp = randomOp('randomNormal');
+const truncatedNormalOp = randomOp('truncatedNormal');
+const randomUniformOp = randomOp('randomUniform');
+
+function runRandom(def: CompositeOpDef, shape: readonly number[], dtype: DType | undefined, seed: number | undefined, attrs: Attrs): Tensor {
+  checkShape(shape, def.name);
   const dt = dtype ?? 'float32';
-  assertDType(dt, fn);
-  const rng = generatorFor(seed);
-  const n = sizeOf(shape);
-  const v = makeTypedArray(dt, n);
-  for (let i = 0; i < n; i++) v[i] = sample(rng);
-  return ENGINE.fromValues(v, [...shape] as Shape, dt, fn);
+  assertDType(dt, def.name);
+  if (seed !== undefined) checkInteger(seed, def.name, 'seed');
+  return runOp(def, [], { ...attrs, shape: [...shape], dtype: dt, seed: seed ?? null })[0]!;
 }
 
 function normalParams(fn: string, o: NormalOptions): { mean: number; stddev: number } {
@@ -274,7 +319,7 @@ function normalParams(fn: string, o: NormalOptions): { mean: number; stddev: num
  */
 export function randomNormal(shape: readonly number[], options: NormalOptions = {}): Tensor {
   const { mean, stddev } = normalParams('randomNormal', options);
-  return randomFloat('randomNormal', shape, options.dtype, options.seed, (r) => mean + stddev * r.normal());
+  return runRandom(randomNormalOp, shape, options.dtype, options.seed, { mean, stddev });
 }
 
 /**
@@ -288,11 +333,7 @@ export function randomNormal(shape: readonly number[], options: NormalOptions = 
  */
 export function truncatedNormal(shape: readonly number[], options: NormalOptions = {}): Tensor {
   const { mean, stddev } = normalParams('truncatedNormal', options);
-  return randomFloat('truncatedNormal', shape, options.dtype, options.seed, (r) => {
-    let z = r.normal();
-    while (Math.abs(z) > 2) z = r.normal();
-    return mean + stddev * z;
-  });
+  return runRandom(truncatedNormalOp, shape, options.dtype, options.seed, { mean, stddev });
 }
 
 /**
@@ -330,8 +371,5 @@ export function randomUniform(shape: readonly number[], options: UniformOptions 
     throw new ValueError(`randomUniform: need finite minval < maxval, got minval=${lo}, maxval=${hi}`);
   }
   if (options.dtype === 'bool') throw new DTypeError('randomUniform: dtype bool is not supported (use float32, float64 or int32)');
-  if (options.dtype === 'int32') {
-    return randomFloat('randomUniform', shape, 'int32', options.seed, (r) => Math.floor(lo + (hi - lo) * r.uniform()));
-  }
-  return randomFloat('randomUniform', shape, options.dtype, options.seed, (r) => lo + (hi - lo) * r.uniform());
+  return runRandom(randomUniformOp, shape, options.dtype, options.seed, { minval: lo, maxval: hi });
 }
