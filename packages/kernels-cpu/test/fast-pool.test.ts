@@ -24,7 +24,7 @@ import {
 } from '@tessera/core';
 import { CpuBackend, createCpuBackend } from '../src/index.js';
 import { acquireRuntime, releaseRuntime, type WasmRuntime } from '../src/wasm/runtime.js';
-import { inputTaps, outputTaps } from '../src/fast/pool.js';
+import { filterColumns, inputTaps, outputTaps } from '../src/fast/pool.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -338,6 +338,16 @@ describe('tap lists', () => {
           a2.push(`${Math.floor(v / 100)},${v % 100},${i}`);
         }
       expect(a2.sort()).toEqual(a1.sort());
+      // the filter gradient's column ranges: exactly the outputs whose input column is in bounds
+      const cols = filterColumns(nOut, nIn, F, s, d, p, 4);
+      for (let f = 0; f < F; f++) {
+        const inBounds: number[] = [];
+        for (let o = 0; o < nOut; o++) if (o * s - p + f * d >= 0 && o * s - p + f * d < nIn) inBounds.push(o);
+        const [o0, o1, x0, w0] = Array.from(cols.subarray(f * 4, f * 4 + 4));
+        expect(Array.from({ length: o1! - o0! }, (_, k) => o0! + k)).toEqual(inBounds);
+        if (inBounds.length > 0) expect(x0).toBe((inBounds[0]! * s - p + f * d) * 4);
+        expect(w0).toBe(f * 4);
+      }
     }
   });
 });

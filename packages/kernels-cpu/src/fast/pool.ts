@@ -101,6 +101,27 @@ export function inputTaps(nIn: number, nOut: number, F: number, stride: number, 
   return { starts, ent: Int32Array.from(ent) };
 }
 
+/**
+ * For the filter gradient: per filter column `fw < F`, the output columns `[o0, o1)` whose input
+ * column `o * stride - pad + fw * dil` is in `[0, nIn)`, as words
+ * `(o0, o1, inputColumn(o0) * kBytes, fw * kBytes)`.
+ * @internal
+ */
+export function filterColumns(nOut: number, nIn: number, F: number, stride: number, dil: number, pad: number, kBytes: number): Int32Array {
+  const t = new Int32Array(F * 4);
+  for (let f = 0; f < F; f++) {
+    // o * stride >= pad - f * dil  and  o * stride <= nIn - 1 + pad - f * dil
+    const lo = Math.max(0, Math.ceil((pad - f * dil) / stride));
+    const hi = Math.min(nOut, Math.floor((nIn - 1 + pad - f * dil) / stride) + 1);
+    const o1 = Math.max(lo, hi);
+    t[f * 4] = lo;
+    t[f * 4 + 1] = o1;
+    t[f * 4 + 2] = (lo * stride - pad + f * dil) * kBytes;
+    t[f * 4 + 3] = f * kBytes;
+  }
+  return t;
+}
+
 /** Heap words the tables of `rows` and `cols` take. */
 function tapWords(rows: Taps, cols: Taps): number {
   return rows.starts.length + cols.starts.length + rows.ent.length + cols.ent.length;
@@ -209,23 +230,26 @@ function depthwiseKernel(ctx: CpuContext, rt: WasmRuntime, ref: Kernel, name: Dw
       } else {
         // partial[chunk][fh, fw, k] = sum over the chunk's output pixels of x * dy, then summed in chunk order
         const rows = outputTaps(OH, H, FH, g.strideHeight, g.dilationHeight, g.padTop, FW * K * 4, W * K * 4);
-        const cols = outputTaps(OW, W, FW, g.strideWidth, g.dilationWidth, g.padLeft, K * 4, K * 4);
+        const fwTab = filterColumns(OW, W, FW, g.strideWidth, g.dilationWidth, g.padLeft, K * 4);
+        const none: Taps = { starts: new Int32Array(1), ent: new Int32Array(0) };
         const rowsAll = B * OH;
-        const rowWork = (tapCount(rows) / OH) * tapCount(cols) * K;
+        const rowWork = (tapCount(rows) / OH) * OW * FW * K;
         const rpc = Math.max(rowsPerChunk(rowWork, rowsAll), Math.ceil(rowsAll / MAX_PARTIALS));
         const parts = Math.ceil(rowsAll / rpc);
         const n = FH * FW * K;
         const stride = Math.ceil(n / 4) * 16;
         const xe = M > 1 ? s.temp(B * H * W * K * 4) : a;
         const partials = s.temp(parts * stride);
-        const tab = s.temp(tapWords(rows, cols) * 4);
+        const tab = s.temp((tapWords(rows, none) + fwTab.length) * 4);
         if (xe < 0 || partials < 0 || tab < 0) {
           s.failed = true;
           return id;
         }
-        const [rowIdx, colIdx] = writeTaps(rt, tab, rows, cols);
+        const [rowIdx] = writeTaps(rt, tab, rows, none);
+        const fwAt = tab + tapWords(rows, none) * 4;
+        rt.i32.set(fwTab, fwAt >> 2);
         if (M > 1) runGroups(rt, 'dw_expand', a, xe, C, M, B * H * W, threads);
-        rt.args([xe, 0, partials, K * 4, H * W * K * 4, OH, OW, rowIdx, colIdx, rpc, rowsAll, b, stride, rowIdx]);
+        rt.args([xe, 0, partials, K * 4, H * W * K * 4, OH, OW, rowIdx, fwAt, rpc, rowsAll, b, stride, tab, FW, g.strideWidth * K * 4]);
         rt.run('dw_filter', parts, threads);
         rt.args([o, partials, n, parts, stride]);
         rt.run('gemm_reduce_partials', Math.ceil(n / 4096), n * parts >= PARALLEL_WORK ? threads : 1);

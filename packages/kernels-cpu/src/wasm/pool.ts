@@ -201,27 +201,47 @@ function emitGather(mb: ModuleBuilder, fma: boolean, name: string, mode: Mode): 
 }
 
 /**
- * `dw_filter`: for the output rows of a chunk, `part[wRow + wCol + 4k] += x[sRow + sCol + 4k] *
- * dy[pixel, k]` with the chunk's own zeroed partial `part = out + chunk * partStride`.
+ * `dw_filter`: for the output rows of a chunk, into the chunk's own zeroed partial
+ * `part = out + chunk * partStride`: for each row tap `(wRow, sRow)` of the output row and each
+ * filter column `fw` (a table of `(ow0, ow1, xCol0, wCol)` per `fw`: the output columns whose
+ * input column is in bounds, the byte offset of the first one's input pixel, and `fw * K * 4`),
+ * `part[wRow + wCol + 4k] += sum over ow in [ow0, ow1) of x[sRow + xCol0 + (ow - ow0) * xStep + 4k] * dy[ow, k]`,
+ * the sum along the row kept in registers.
+ * Extra argument words: 14 FW, 15 xStep (`strideWidth * K * 4`); word 8 is the `fw` table.
  */
 function emitFilterGrad(mb: ModuleBuilder, fma: boolean): void {
   const f = mb.func('dw_filter', [I32, I32, I32]);
   const [args, chunk] = [0, 1];
-  const L = locals(f, I32, ['x', 'part', 'kEnd', 'srcImg', 'P', 'Q', 'rowIdx', 'colIdx', 'rpc', 'rows', 'dy', 'stride', 'g', 'g1', 'b', 'p', 'q', 'rs', 're', 'cs', 'ce', 'er', 'ec', 'rW', 'rS', 'sp', 'wp', 'dp', 'kb', 'xB', 'i', 'tab'] as const);
+  const L = locals(f, I32, ['x', 'part', 'kEnd', 'srcImg', 'P', 'Q', 'rowIdx', 'fwTab', 'rpc', 'rows', 'dy', 'stride', 'tab', 'FW', 'xStep', 'g', 'g1', 'b', 'p', 'rs', 're', 'er', 'rW', 'rS', 'fw', 'ft', 'ow', 'ow0', 'ow1', 'xc0', 'wc', 'sp', 'dp', 'dRow', 'kb', 'xB', 'i'] as const);
+  const A = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const accS = f.local(F32);
   const arg = (i: number): Code => i32.load(get(args), i * 4);
   const madd = (a: Code, b: Code, c: Code): Code => (fma ? f32x4.relaxedMadd(a, b, c) : f32x4.add(f32x4.mul(a, b), c));
+  /** One channel block of `nv` vectors (0: one channel) over the output columns [ow0, ow1). */
   const kBlock = (nv: number): Code => {
     const bytes = nv === 0 ? 4 : 16 * nv;
-    const body: Code[] = [];
-    const at = (base: number): Code => i32.add(get(base), get(L.kb));
+    const init = nv === 0 ? set(accS, f32c(0)) : seq(...A.slice(0, nv).map((a) => set(a, ZERO4)));
+    const step: Code[] = [];
+    const flush: Code[] = [];
+    const dst = i32.add(i32.add(get(L.rW), get(L.wc)), get(L.kb));
     if (nv === 0) {
-      body.push(f32.store(at(L.wp), f32.add(f32.mul(f32.load(at(L.sp)), f32.load(at(L.dp))), f32.load(at(L.wp)))));
+      step.push(set(accS, f32.add(f32.mul(f32.load(get(L.sp)), f32.load(get(L.dp))), get(accS))));
+      flush.push(f32.store(dst, f32.add(f32.load(dst), get(accS))));
     } else {
       for (let i = 0; i < nv; i++) {
-        body.push(v128.store(at(L.wp), madd(v128.load(at(L.sp), 16 * i), v128.load(at(L.dp), 16 * i), v128.load(at(L.wp), 16 * i)), 16 * i));
+        step.push(set(A[i]!, madd(v128.load(get(L.sp), 16 * i), v128.load(get(L.dp), 16 * i), get(A[i]!))));
+        flush.push(v128.store(dst, f32x4.add(v128.load(dst, 16 * i), get(A[i]!)), 16 * i));
       }
     }
-    return whileLoop(i32.leS(i32.add(get(L.kb), i32c(bytes)), get(L.kEnd)), ...body, set(L.kb, i32.add(get(L.kb), i32c(bytes))));
+    return whileLoop(
+      i32.leS(i32.add(get(L.kb), i32c(bytes)), get(L.kEnd)),
+      init,
+      set(L.sp, i32.add(i32.add(get(L.rS), get(L.xc0)), get(L.kb))),
+      set(L.dp, i32.add(i32.add(get(L.dRow), i32.mul(get(L.ow0), get(L.kEnd))), get(L.kb))),
+      forLoop(L.ow, get(L.ow0), get(L.ow1), i32c(1), ...step, set(L.sp, i32.add(get(L.sp), get(L.xStep))), set(L.dp, i32.add(get(L.dp), get(L.kEnd)))),
+      ...flush,
+      set(L.kb, i32.add(get(L.kb), i32c(bytes))),
+    );
   };
   f.body(
     set(L.x, arg(0)),
@@ -231,18 +251,19 @@ function emitFilterGrad(mb: ModuleBuilder, fma: boolean): void {
     set(L.P, arg(5)),
     set(L.Q, arg(6)),
     set(L.rowIdx, arg(7)),
-    set(L.colIdx, arg(8)),
+    set(L.fwTab, arg(8)),
     set(L.rpc, arg(9)),
     set(L.rows, arg(10)),
     set(L.dy, arg(11)),
     set(L.stride, arg(12)),
     set(L.tab, arg(13)),
+    set(L.FW, arg(14)),
+    set(L.xStep, arg(15)),
     set(L.part, i32.add(get(L.part), i32.mul(get(chunk), get(L.stride)))),
     // the stride is a multiple of 16
     forLoop(L.i, i32c(0), get(L.stride), i32c(16), v128.store(i32.add(get(L.part), get(L.i)), ZERO4)),
     set(L.g, i32.mul(get(chunk), get(L.rpc))),
     set(L.g1, min(get(L.rows), i32.add(get(L.g), get(L.rpc)))),
-    set(L.dp, i32.add(get(L.dy), i32.mul(i32.mul(get(L.g), get(L.Q)), get(L.kEnd)))),
     forLoop(
       L.g,
       get(L.g),
@@ -251,36 +272,31 @@ function emitFilterGrad(mb: ModuleBuilder, fma: boolean): void {
       set(L.b, i32.divU(get(L.g), get(L.P))),
       set(L.p, i32.sub(get(L.g), i32.mul(get(L.b), get(L.P)))),
       set(L.xB, i32.add(get(L.x), i32.mul(get(L.b), get(L.srcImg)))),
+      set(L.dRow, i32.add(get(L.dy), i32.mul(i32.mul(get(L.g), get(L.Q)), get(L.kEnd)))),
       set(L.rs, i32.load(i32.add(get(L.rowIdx), i32.shl(get(L.p), i32c(2))))),
       set(L.re, i32.load(i32.add(get(L.rowIdx), i32.shl(get(L.p), i32c(2))), 4)),
       forLoop(
-        L.q,
-        i32c(0),
-        get(L.Q),
-        i32c(1),
-        set(L.cs, i32.load(i32.add(get(L.colIdx), i32.shl(get(L.q), i32c(2))))),
-        set(L.ce, i32.load(i32.add(get(L.colIdx), i32.shl(get(L.q), i32c(2))), 4)),
+        L.er,
+        get(L.rs),
+        get(L.re),
+        i32c(8),
+        set(L.rW, i32.add(i32.load(i32.add(get(L.tab), get(L.er))), get(L.part))),
+        set(L.rS, i32.add(i32.load(i32.add(get(L.tab), get(L.er)), 4), get(L.xB))),
         forLoop(
-          L.er,
-          get(L.rs),
-          get(L.re),
-          i32c(8),
-          set(L.rW, i32.add(i32.load(i32.add(get(L.tab), get(L.er))), get(L.part))),
-          set(L.rS, i32.add(i32.load(i32.add(get(L.tab), get(L.er)), 4), get(L.xB))),
-          forLoop(
-            L.ec,
-            get(L.cs),
-            get(L.ce),
-            i32c(8),
-            set(L.wp, i32.add(get(L.rW), i32.load(i32.add(get(L.tab), get(L.ec))))),
-            set(L.sp, i32.add(get(L.rS), i32.load(i32.add(get(L.tab), get(L.ec)), 4))),
-            set(L.kb, i32c(0)),
-            kBlock(4),
-            kBlock(1),
-            kBlock(0),
-          ),
+          L.fw,
+          i32c(0),
+          get(L.FW),
+          i32c(1),
+          set(L.ft, i32.add(get(L.fwTab), i32.shl(get(L.fw), i32c(4)))),
+          set(L.ow0, i32.load(get(L.ft))),
+          set(L.ow1, i32.load(get(L.ft), 4)),
+          set(L.xc0, i32.load(get(L.ft), 8)),
+          set(L.wc, i32.load(get(L.ft), 12)),
+          set(L.kb, i32c(0)),
+          kBlock(4),
+          kBlock(1),
+          kBlock(0),
         ),
-        set(L.dp, i32.add(get(L.dp), get(L.kEnd))),
       ),
     ),
   );
