@@ -21,9 +21,9 @@ import type { WasmRuntime } from '../wasm/runtime.js';
 import { Staging } from './kernels.js';
 
 /** Depthwise convolutions (and their gradients) with fewer multiply-adds than this run in TypeScript. */
-export const DW_MIN_MACS = 8192;
+export const DW_MIN_MACS = 4096;
 /** Average pooling (and its gradient) over fewer window cells in all than this runs in TypeScript. */
-export const AVG_MIN_CELLS = 4096;
+export const AVG_MIN_CELLS = 2048;
 /** Work (multiply-adds or window cells) from which a kernel uses the worker threads. */
 const PARALLEL_WORK = 1 << 17;
 /** Work per chunk the row bands aim for. */
