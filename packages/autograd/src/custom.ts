@@ -26,6 +26,7 @@ function customGradientOp(): OpDef {
     defineComposite({
       name: 'customGradient',
       inputs: ['xs'],
+      variadic: true,
       infer: (_specs, attrs) => {
         const v = attrs['value'] as Tensor;
         return [{ shape: v.shape, dtype: v.dtype }];

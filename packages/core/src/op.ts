@@ -53,6 +53,8 @@ export interface PrimitiveOpDef {
   readonly kind: 'primitive';
   /** Input names, in order. */
   readonly inputs: readonly string[];
+  /** The last input repeats: the op takes `inputs.length - 1` or more inputs (as `concat` does). */
+  readonly variadic?: boolean;
   /** The shape and dtype rule. */
   readonly infer: ShapeRule;
   /**
@@ -87,6 +89,8 @@ export interface CompositeOpDef {
   readonly kind: 'composite';
   /** Input names, in order. */
   readonly inputs: readonly string[];
+  /** The last input repeats: the op takes `inputs.length - 1` or more inputs. */
+  readonly variadic?: boolean;
   /** The shape and dtype rule, used when a fused kernel runs and when building graphs. */
   readonly infer: ShapeRule;
   /** The composition. Must return tensors matching `infer`. */

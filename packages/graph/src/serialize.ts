@@ -605,7 +605,11 @@ export function graphFromJSON(json: unknown, g: Graph): Graph {
         if (typeof opName !== 'string') throw fail(`${at}: an op node needs an op name`);
         const def = getOp(opName);
         if (def === undefined) throw fail(`${at}: unknown op '${opName}'`);
-        need(inputs.length === def.inputs.length, `op '${opName}' takes ${def.inputs.length} inputs, got ${inputs.length}`);
+        if (def.variadic === true) {
+          need(inputs.length >= def.inputs.length - 1, `op '${opName}' takes at least ${def.inputs.length - 1} inputs, got ${inputs.length}`);
+        } else {
+          need(inputs.length === def.inputs.length, `op '${opName}' takes ${def.inputs.length} inputs, got ${inputs.length}`);
+        }
         need(outs.every((o) => !o.op), 'op outputs are values');
         checkAxisAttrs(opName, attrs, inputs[0]?.partialShape.length, at);
         let inferred: TensorSpec[];

@@ -93,7 +93,7 @@ describe('random ops in graphs', () => {
     expect(text.length).toBeLessThan(2000); // 1000 samples are not stored
     const copy = Graph.fromJSON(JSON.parse(text));
     const s = new Session(copy);
-    const [a] = s.run([copy.get(r.name) as SymbolicTensor]);
+    const [a] = s.run([copy.get((r as SymbolicTensor).name) as SymbolicTensor]);
     const e = randomUniform([1000], { minval: 0, maxval: 1, seed: 3 });
     expect(values(a)).toEqual(values(e));
     a!.dispose();

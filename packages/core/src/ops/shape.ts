@@ -566,6 +566,7 @@ export function stridedSlice(
 const concatOp = definePrimitive({
   name: 'concat',
   inputs: ['xs'],
+  variadic: true,
   infer: (xs, attrs) => {
     const axis = attrs['axis'] as number;
     if (xs.length === 0) throw new ValueError('concat: needs at least one tensor');
