@@ -107,6 +107,8 @@ const CASES: readonly Case[] = [
   { id: 'conv', title: 'conv2d [8,64,64,32] * [3,3,32,64], SAME', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(9 * Q), warmup: 2 },
   { id: 'convGradInput', title: 'conv2d input gradient (same shapes)', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(9 * Q), warmup: 2 },
   { id: 'convGradFilter', title: 'conv2d filter gradient (same shapes)', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(9 * Q), warmup: 2 },
+  { id: 'depthwise', title: 'depthwiseConv2d [8,64,64,32] * [3,3,32,1], SAME', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(15 * Q), warmup: 3 },
+  { id: 'avgPool', title: 'avgPool [8,64,64,32], 2x2 window, stride 2', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(21 * Q), warmup: 3 },
   { id: 'eagerAdd', title: '10,000 eager adds of 1-element tensors', unit: 'us/op', lower: true, value: (ms) => (ms * 1000) / 10000, reps: Math.ceil(11 * Q), warmup: 3 },
   { id: 'mlp', title: 'MLP 784-256-10 training step, batch 64, SGD', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(31 * Q), warmup: 5 },
   { id: 'add', title: 'add of two 2^20 tensors', unit: 'ms', lower: true, value: (ms) => ms, reps: Math.ceil(41 * Q), warmup: 5 },
@@ -120,6 +122,7 @@ const N = 1024;
 const CONV_X = [8, 64, 64, 32] as const;
 const CONV_W = [3, 3, 32, 64] as const;
 const CONV_Y = [8, 64, 64, 64] as const;
+const DW_W = [3, 3, 32, 1] as const;
 const E = 1 << 20;
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -178,6 +181,15 @@ function tesseraRunner(backend: CpuBackend): Runner {
         const opt = new GradientDescentOptimizer(0.1);
         const loss = (): T.Tensor => T.softmaxCrossEntropy(labels, T.add(T.matmul(T.relu(T.add(T.matmul(x, w1), b1)), w2), b2));
         return { enter, step: () => opt.minimize(loss, { varList: [w1, b1, w2, b2] }).dispose(), release };
+      }
+      case 'depthwise': {
+        const x = keep(T.tensor(rand(size(CONV_X), 3), [...CONV_X]));
+        const w = keep(T.tensor(rand(size(DW_W), 4), [...DW_W]));
+        return { enter, step: () => T.depthwiseConv2d(x, w, { padding: 'SAME' }).dispose(), release };
+      }
+      case 'avgPool': {
+        const x = keep(T.tensor(rand(size(CONV_X), 3), [...CONV_X]));
+        return { enter, step: () => T.avgPool(x, { filterSize: 2, strides: 2 }).dispose(), release };
       }
       case 'add': {
         const a = keep(T.tensor(rand(E, 9), [E]));
@@ -258,6 +270,15 @@ function tfjsRunner(backend: 'cpu' | 'wasm'): Runner {
           reps: backend === 'cpu' ? 9 : 15,
         };
       }
+      case 'depthwise': {
+        const x = keep(tf.tensor4d(rand(size(CONV_X), 3), [...CONV_X]));
+        const w = keep(tf.tensor4d(rand(size(DW_W), 4), [...DW_W]));
+        return { enter, step: () => tf.depthwiseConv2d(x, w, 1, 'same').dispose(), release, ...(slow !== undefined ? { reps: slow } : {}) };
+      }
+      case 'avgPool': {
+        const x = keep(tf.tensor4d(rand(size(CONV_X), 3), [...CONV_X]));
+        return { enter, step: () => tf.avgPool(x, 2, 2, 'valid').dispose(), release, ...(slow !== undefined ? { reps: 5 } : {}) };
+      }
       case 'add': {
         const a = keep(tf.tensor1d(rand(E, 9)));
         const b = keep(tf.tensor1d(rand(E, 10)));
@@ -301,6 +322,25 @@ function ortRunner(threads: number): Runner {
           { name: 'kernel_shape', ints: [3, 3] },
         ]);
         return prepared(model, { x: t32(rand(size(xs), 3), xs), w: t32(rand(size(ws), 4), ws) });
+      }
+      case 'depthwise': {
+        // NCHW, one group per channel
+        const xs = [8, 32, 64, 64];
+        const ws = [32, 1, 3, 3];
+        const model = oneNodeModel('Conv', [{ name: 'x', shape: xs }, { name: 'w', shape: ws }], [8, 32, 64, 64], [
+          { name: 'pads', ints: [1, 1, 1, 1] },
+          { name: 'kernel_shape', ints: [3, 3] },
+          { name: 'group', i: 32 },
+        ]);
+        return prepared(model, { x: t32(rand(size(xs), 3), xs), w: t32(rand(size(ws), 4), ws) });
+      }
+      case 'avgPool': {
+        const xs = [8, 32, 64, 64];
+        const model = oneNodeModel('AveragePool', [{ name: 'x', shape: xs }], [8, 32, 32, 32], [
+          { name: 'kernel_shape', ints: [2, 2] },
+          { name: 'strides', ints: [2, 2] },
+        ]);
+        return prepared(model, { x: t32(rand(size(xs), 3), xs) });
       }
       case 'add':
         return prepared(oneNodeModel('Add', [{ name: 'a', shape: [E] }, { name: 'b', shape: [E] }], [E]), { a: t32(rand(E, 9), [E]), b: t32(rand(E, 10), [E]) });

@@ -43,11 +43,15 @@ function valueInfo(name: string, shape: readonly number[]): Uint8Array {
 }
 
 /** An attribute: ints (type INTS = 7) or a string (type STRING = 3). */
-export type Attr = { name: string; ints: readonly number[] } | { name: string; s: string };
+export type Attr = { name: string; ints: readonly number[] } | { name: string; i: number } | { name: string; s: string };
 
 function attribute(a: Attr): Uint8Array {
   if ('ints' in a) {
     return message([[1, 'bytes', str(a.name)], [20, 'varint', 7], ...a.ints.map((i) => [8, 'varint', i] as Field)]);
+  }
+  if ('i' in a) {
+    // AttributeProto: name = 1, i = 3, type = 20 (INT = 2)
+    return message([[1, 'bytes', str(a.name)], [20, 'varint', 2], [3, 'varint', a.i]]);
   }
   return message([
     [1, 'bytes', str(a.name)],
