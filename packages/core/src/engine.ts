@@ -223,18 +223,26 @@ export class Engine {
   adopt(t: Tensor, track: boolean, shared: Tensor | null): void {
     const rec = this.reference(t.dataId, t.backend, t.dtype, sizeOf(t.shape), shared === null ? null : liveRecord(shared));
     this.numTensors++;
-    // Registering with the FinalizationRegistry (and unregistering on dispose) is the largest
-    // cost of a small op, and most handles are disposed before the program yields. Finalizers
-    // only run in later tasks anyway, so handles are registered in a microtask (or once
-    // MAX_PENDING wait), and a handle disposed before then is never registered.
-    const h: Held = { rec, released: false, registered: false, tensor: t };
+    const h: Held = { rec, released: false, registered: false, tensor: null };
     t.held = h;
+    const scope = track ? this.scopes[this.scopes.length - 1] : undefined;
+    // A handle tracked by a scope is held by it (it cannot be collected) and disposed when the
+    // scope ends, so only handles outside every scope need the finalization backstop; see
+    // `endScope` for those that outlive their scopes.
+    if (scope !== undefined) scope.tracked.push(t);
+    else this.registerLater(t, h);
+  }
+
+  /**
+   * Registers a handle with the finalization registry, deferred: registering (and unregistering
+   * on dispose) is the largest cost of a small op, and most handles are disposed before the
+   * program yields. Finalizers only run in later tasks anyway, so handles are registered in a
+   * microtask (or once MAX_PENDING wait), and a handle disposed before then is never registered.
+   */
+  private registerLater(t: Tensor, h: Held): void {
+    h.tensor = t;
     if (this.pending.push(h) === 1) queueMicrotask(this.flushPending);
     else if (this.pending.length >= MAX_PENDING) this.flushPending();
-    if (track) {
-      const scope = this.scopes[this.scopes.length - 1];
-      if (scope !== undefined) scope.tracked.push(t);
-    }
   }
 
   /** Points a handle (a variable) at the buffer of the live handle `value`, releasing its old one. */
@@ -292,9 +300,12 @@ export class Engine {
     collectTensors(result, keep);
     const parent = this.scopes[idx - 1];
     for (const t of scope.tracked) {
-      if (keep.has(t)) {
-        if (parent !== undefined) parent.tracked.push(t);
-      } else if (!t.kept) {
+      if (keep.has(t) && parent !== undefined) parent.tracked.push(t);
+      else if (keep.has(t) || t.kept) {
+        // it outlives every scope: from now on only the finalization backstop can free it
+        const h = t.held;
+        if (h !== undefined && !h.released && !h.registered && h.tensor === null) this.registerLater(t, h);
+      } else {
         this.disposeTensor(t);
       }
     }
