@@ -60,9 +60,9 @@ const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length
 
 async function microPeak(fma: boolean): Promise<{ best: number; median: number } | null> {
   const bytes = microModule(fma);
-  if (!WebAssembly.validate(bytes)) return null;
+  if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) return null;
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 16 });
-  const inst = await WebAssembly.instantiate(await WebAssembly.compile(bytes), { env: { memory } });
+  const inst = await WebAssembly.instantiate(await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>), { env: { memory } });
   const micro = inst.exports['micro'] as (kc: number, ap: number, bp: number, c: number, reps: number) => void;
   const fl = new Float32Array(memory.buffer);
   for (let i = 0; i < 64 * 1024; i++) fl[i] = Math.sin(i);
@@ -92,7 +92,7 @@ function copyBandwidth(): number {
   return (2 * n * 4) / median(ms) / 1e6;
 }
 
-const relaxed = WebAssembly.validate(microModule(true));
+const relaxed = WebAssembly.validate(microModule(true) as Uint8Array<ArrayBuffer>);
 console.log(`node ${process.version}; relaxed SIMD ${relaxed ? 'available' : 'not available (run ceilings:fma)'}`);
 const plain = await microPeak(false);
 console.log(`GEMM micro-kernel 4x8, mul + add, one core: best ${plain!.best.toFixed(1)} GFLOP/s, median ${plain!.median.toFixed(1)}`);
