@@ -19,7 +19,7 @@ import {
   type Shape,
 } from '@tessera/core';
 import { acquireAdapter, BufferUsage, MAP_READ_MODE, requestDevice, SHADER_STAGE_COMPUTE, type GpuSelection } from './gpu.js';
-import { BufferPool, sizeClass } from './pool.js';
+import { adaptivePoolCap, BufferPool, sizeClass } from './pool.js';
 import { assembleShader, uniformBytes, wgslType, type ProgramSpec } from './program.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { reduceKernels } from './kernels/reduce.js';
@@ -44,7 +44,14 @@ export interface WebGpuBackendOptions extends GpuSelection {
   readonly name?: string;
   /** Dispatches recorded before the batch is submitted (default 32). Reads submit at once. */
   readonly batchSize?: number;
-  /** Most bytes of idle buffers kept for reuse (default 256 MiB); beyond it they are destroyed. */
+  /**
+   * Most bytes of idle buffers kept for reuse; beyond it they are destroyed, oldest first. By
+   * default the cap follows the program: idle buffers are kept while the live and idle bytes
+   * together stay within the most bytes that have been live at once (at least 256 MiB), so a
+   * loop whose working set is 2 GiB reuses its buffers instead of creating new ones, and the
+   * backend never holds much more than its peak working set ({@link WebGpuBackend.releasePooledBuffers}
+   * gives the idle ones back). A number sets a fixed cap instead.
+   */
   readonly maxPooledBytes?: number;
   /**
    * Values of tensors up to this many bytes stay cached on the host after an upload or a read,
@@ -59,7 +66,11 @@ export class GpuData {
   cache: BackendValues | null = null;
   /** Small int32 values written from the host, kept so index arguments can be range-checked. */
   hostInts: Int32Array | null = null;
-  /** The batch that last used the buffer (frees wait until it is submitted). */
+  /**
+   * The batch that last used the buffer in a dispatch. A buffer freed while that batch is open
+   * can serve later dispatches of the same batch (they run after it, in order), but nothing
+   * else before the batch is submitted.
+   */
   batch = -1;
   constructor(
     readonly buffer: GPUBuffer,
@@ -96,7 +107,10 @@ export interface Dispatch {
 export interface GpuContext {
   /** The backend data of a tensor. */
   data(id: DataId): GpuData;
-  /** A fresh output buffer (not initialised: a kernel must write every element). */
+  /**
+   * A fresh output buffer (not initialised: a kernel must write every element, and only with
+   * dispatches: it may be a buffer that an earlier dispatch of the open batch still reads).
+   */
   alloc(spec: OutputSpec): GpuData;
   /** A scratch buffer that is not counted as live, for kernels that need intermediates. */
   temp(size: number, dtype: DType): GpuData;
@@ -184,6 +198,8 @@ export class WebGpuBackend implements Backend {
   private readonly limits: GpuLimits;
   private live = new Set<GpuData>();
   private liveBytes = 0;
+  /** The most bytes live at once (sets the adaptive pool cap). */
+  private peakLiveBytes = 0;
   private failure: BackendError | null = null;
   private disposed = false;
   private readonly pendingChecks = new Set<Promise<void>>();
@@ -193,7 +209,12 @@ export class WebGpuBackend implements Backend {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private batchEntries: BatchEntry[] = [];
-  private pendingFree: GPUBuffer[] = [];
+  /**
+   * Storage buffers freed while the open batch used them, by size: later dispatches of the
+   * batch may write them (they run after every earlier dispatch), host uploads and other
+   * batches may not; at the submit they go to the pool.
+   */
+  private batchFree = new Map<number, GPUBuffer[]>();
   private pendingFreeBytes = 0;
   private uniformBuffer: GPUBuffer | null = null;
   private readonly uniformArena = new ArrayBuffer(UNIFORM_ARENA_BYTES);
@@ -222,7 +243,13 @@ export class WebGpuBackend implements Backend {
     this.ownsDevice = ownsDevice;
     this.batchSize = Math.max(1, options.batchSize ?? 32);
     this.hostCacheBytes = options.hostCacheBytes ?? 64 * 1024;
-    this.pool = new BufferPool(device, options.maxPooledBytes ?? 256 * 1024 * 1024);
+    const fixedCap = options.maxPooledBytes;
+    this.pool = new BufferPool(
+      device,
+      fixedCap !== undefined
+        ? () => fixedCap
+        : () => adaptivePoolCap(this.liveBytes, this.peakLiveBytes),
+    );
     const l = device.limits;
     this.limits = {
       maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
@@ -244,8 +271,8 @@ export class WebGpuBackend implements Backend {
     });
     const ctx: GpuContext = {
       data: (id) => this.data(id),
-      alloc: (spec) => this.allocData(sizeOf(spec.shape), spec.dtype, true, this.currentOp),
-      temp: (size, dtype) => this.allocData(size, dtype, false, this.currentOp),
+      alloc: (spec) => this.allocData(sizeOf(spec.shape), spec.dtype, true, this.currentOp, true),
+      temp: (size, dtype) => this.allocData(size, dtype, false, this.currentOp, true),
       releaseTemp: (d) => this.release(d),
       run: (d) => this.run(d),
       limits: this.limits,
@@ -304,7 +331,12 @@ export class WebGpuBackend implements Backend {
     return id;
   }
 
-  private allocData(size: number, dtype: DType, counted: boolean, fn: string): GpuData {
+  /**
+   * A storage buffer for `size` elements. `forDispatch`: only dispatches will write it, so a
+   * buffer freed earlier in the open batch may serve (a host upload must not get one: it would
+   * land before the batch's earlier dispatches have read the old contents).
+   */
+  private allocData(size: number, dtype: DType, counted: boolean, fn: string, forDispatch: boolean): GpuData {
     wgslType(dtype);
     const bytes = size * 4;
     if (bytes > this.limits.maxStorageBindingBytes) {
@@ -313,18 +345,24 @@ export class WebGpuBackend implements Backend {
           `(${this.limits.maxStorageBindingBytes} bytes)`,
       );
     }
-    const buffer = this.pool.acquire(sizeClass(bytes), STORAGE_USAGE, 'tessera-tensor');
+    const cls = sizeClass(bytes);
+    let buffer = forDispatch ? this.batchFree.get(cls)?.pop() : undefined;
+    if (buffer !== undefined) this.pendingFreeBytes -= buffer.size;
+    else buffer = this.pool.acquire(cls, STORAGE_USAGE, 'tessera-tensor');
     const d = new GpuData(buffer, size, dtype, counted);
     if (counted) {
       this.live.add(d);
       this.liveBytes += buffer.size;
+      if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
     }
     return d;
   }
 
   private release(d: GpuData): void {
     if (this.encoder !== null && d.batch === this.batchId) {
-      this.pendingFree.push(d.buffer);
+      let list = this.batchFree.get(d.buffer.size);
+      if (list === undefined) this.batchFree.set(d.buffer.size, (list = []));
+      list.push(d.buffer);
       this.pendingFreeBytes += d.buffer.size;
     } else {
       this.pool.release(d.buffer);
@@ -340,7 +378,7 @@ export class WebGpuBackend implements Backend {
     }
     const n = sizeOf(shape);
     if (values.length !== n) throw new BackendError(`write: ${values.length} values for shape [${shape.join(',')}]`);
-    const d = this.allocData(n, dtype, true, 'write');
+    const d = this.allocData(n, dtype, true, 'write', false);
     if (n > 0) {
       let upload: Float32Array | Int32Array | Uint32Array;
       if (dtype === 'bool') upload = Uint32Array.from(values as Uint8Array);
@@ -406,6 +444,23 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
+   * Destroys the idle buffers kept for reuse (after submitting recorded work), giving their
+   * memory back to the GPU, and starts the adaptive pool cap afresh from what is live now: for
+   * example after a phase that needed far more memory than what follows.
+   *
+   * @example
+   * ```ts
+   * backend.releasePooledBuffers();
+   * console.log(backend.memory().numBytesPooled); // 0
+   * ```
+   */
+  releasePooledBuffers(): void {
+    this.flush();
+    this.pool.clear();
+    this.peakLiveBytes = this.liveBytes;
+  }
+
+  /**
    * Counters for diagnostics and tests: dispatches recorded, command buffers submitted,
    * compiled pipelines (one per shader key), and GPU buffers created by the pool.
    *
@@ -456,9 +511,10 @@ export class WebGpuBackend implements Backend {
     if (this.uniformBuffer !== null) this.pool.release(this.uniformBuffer);
     this.uniformBuffer = null;
     this.uniformUsed = 0;
-    for (const b of this.pendingFree) this.pool.release(b);
-    this.pendingFree = [];
+    const freed = this.batchFree;
+    this.batchFree = new Map();
     this.pendingFreeBytes = 0;
+    for (const list of freed.values()) for (const b of list) this.pool.release(b);
   }
 
   /**
@@ -573,14 +629,16 @@ export class WebGpuBackend implements Backend {
       { binding: 0, resource: { buffer: this.uniformBuffer!, offset, size: compiled.uniformBytes } },
     ];
     let b = 1;
-    for (const g of d.inputs) {
+    for (let k = 0; k < d.inputs.length; k++) {
+      const g = d.inputs[k]!;
       g.batch = this.batchId;
-      entries.push({ binding: b++, resource: { buffer: g.buffer, offset: 0, size: bindSize(g) } });
+      entries.push({ binding: b++, resource: { buffer: g.buffer, offset: 0, size: bindSize(g, spec.inputs[k]!) } });
     }
-    for (const g of d.outputs) {
+    for (let k = 0; k < d.outputs.length; k++) {
+      const g = d.outputs[k]!;
       g.batch = this.batchId;
       g.cache = null;
-      entries.push({ binding: b++, resource: { buffer: g.buffer, offset: 0, size: bindSize(g) } });
+      entries.push({ binding: b++, resource: { buffer: g.buffer, offset: 0, size: bindSize(g, spec.outputs[k]!) } });
     }
     const bindGroup = this.device.createBindGroup({ layout: compiled.layout, entries, label: d.key });
     const pass = this.pass!;
@@ -634,7 +692,7 @@ export class WebGpuBackend implements Backend {
       );
     }
     const ins = call.inputs.map((id) => this.data(id));
-    const outs = call.outputs.map((s) => this.allocData(sizeOf(s.shape), s.dtype, true, call.op));
+    const outs = call.outputs.map((s) => this.allocData(sizeOf(s.shape), s.dtype, true, call.op, true));
     this.run({
       op: call.op,
       key: call.key,
@@ -664,6 +722,9 @@ export class WebGpuBackend implements Backend {
       // disposing anyway
     }
     this.disposed = true;
+    for (const list of this.batchFree.values()) for (const b of list) b.destroy();
+    this.batchFree.clear();
+    this.pendingFreeBytes = 0;
     for (const d of this.live) d.buffer.destroy();
     this.live.clear();
     this.liveBytes = 0;
@@ -738,8 +799,9 @@ export interface CustomProgram {
   readonly code: string;
 }
 
-function bindSize(g: GpuData): number {
-  return Math.max(4, g.size * 4);
+/** Bytes bound for a buffer: its elements, or for a vector binding, rounded up to 16 bytes. */
+function bindSize(g: GpuData, type: string): number {
+  return type.startsWith('vec4') ? Math.max(16, Math.ceil(g.size / 4) * 16) : Math.max(4, g.size * 4);
 }
 
 function makeHost(dtype: DType, bytes: ArrayBuffer): BackendValues {

@@ -1,8 +1,11 @@
 /// <reference types="@webgpu/types" />
 /**
  * A size-class buffer pool with a byte cap. Sizes are rounded up to classes spaced a quarter
- * of a power of two apart (at most 25% waste), so tensors of many slightly different shapes
- * still reuse each other's buffers; idle buffers beyond the cap are destroyed, oldest first.
+ * of a power of two apart (at most 25% waste; small sizes in steps of 16 bytes, so every
+ * buffer can be bound as an array of 16-byte vectors), so tensors of many slightly different
+ * shapes still reuse each other's buffers; idle buffers beyond the cap are destroyed, oldest
+ * first. The cap is asked of a callback at each release, so the backend can derive it from
+ * what is live (see `WebGpuBackendOptions.maxPooledBytes`).
  *
  * @module
  */
@@ -12,7 +15,8 @@ export const MIN_BUFFER_BYTES = 16;
 
 /**
  * The size class of a request: the smallest of `2^k`, `1.25·2^k`, `1.5·2^k`, `1.75·2^k` that holds
- * `bytes` (at least {@link MIN_BUFFER_BYTES}). Always a multiple of 4.
+ * `bytes` (at least {@link MIN_BUFFER_BYTES}), below 64 bytes the next multiple of 16. Always a
+ * multiple of 16, so a buffer can be bound as `array<vec4<...>>` over all its elements.
  * @internal
  */
 export function sizeClass(bytes: number): number {
@@ -20,8 +24,20 @@ export function sizeClass(bytes: number): number {
   const k = Math.floor(Math.log2(n));
   const base = 2 ** k;
   if (base === n) return n;
-  const step = Math.max(4, base / 4);
+  const step = Math.max(16, base / 4);
   return Math.ceil(n / step) * step;
+}
+
+/** The least idle bytes the adaptive cap allows (256 MiB). @internal */
+export const POOL_FLOOR_BYTES: number = 256 * 1024 * 1024;
+
+/**
+ * The adaptive cap on idle bytes: idle buffers are kept while live and idle bytes together stay
+ * within the most bytes live at once, or `floor` when that is larger.
+ * @internal
+ */
+export function adaptivePoolCap(liveBytes: number, peakLiveBytes: number, floor: number = POOL_FLOOR_BYTES): number {
+  return Math.max(0, Math.max(floor, peakLiveBytes) - liveBytes);
 }
 
 /** Reuses GPU buffers by (usage, size class). @internal */
@@ -37,8 +53,8 @@ export class BufferPool {
 
   constructor(
     private readonly device: GPUDevice,
-    /** Most bytes kept idle; releases beyond it destroy buffers. */
-    public maxPooledBytes: number,
+    /** Most bytes kept idle, asked at each release; releases beyond it destroy buffers. */
+    private readonly cap: () => number,
   ) {}
 
   /** A buffer of exactly `size` bytes (a size class) and `usage`, reused when one is idle. */
@@ -56,11 +72,12 @@ export class BufferPool {
 
   /** Returns a buffer to the pool (or destroys it when the pool is full). */
   release(buffer: GPUBuffer): void {
-    if (buffer.size > this.maxPooledBytes) {
+    const cap = this.cap();
+    if (buffer.size > cap) {
       buffer.destroy();
       return;
     }
-    while (this.pooledBytes + buffer.size > this.maxPooledBytes) this.evictOldest();
+    while (this.pooledBytes + buffer.size > cap) this.evictOldest();
     const key = `${buffer.usage}:${buffer.size}`;
     let list = this.free.get(key);
     if (list === undefined) this.free.set(key, (list = []));
