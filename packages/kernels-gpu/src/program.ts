@@ -57,11 +57,16 @@ export interface UniformField {
 export interface ProgramSpec {
   /**
    * Element types of the inputs, bound as `in0`, `in1`, ... A `vec4<...>` input is read four
-   * elements at a time (its element count must be a multiple of 4).
+   * elements at a time; it is bound over its elements rounded up to a multiple of 4 (buffers
+   * are padded to 16 bytes), so the last vector may hold padding beyond the tensor.
    */
   readonly inputs: readonly (WgslType | `vec4<${WgslType}>`)[];
-  /** Element types of the outputs, bound as `out0`, ... */
-  readonly outputs: readonly WgslType[];
+  /**
+   * Element types of the outputs, bound as `out0`, ... A `vec4<...>` output is written four
+   * elements at a time (it is bound over its elements rounded up to a multiple of 4: buffers
+   * are padded to 16 bytes).
+   */
+  readonly outputs: readonly (WgslType | `vec4<${WgslType}>`)[];
   /** Uniform fields, in order (read as `u.<name>`). */
   readonly uniforms: readonly UniformField[];
   /** The WGSL after the generated header; it must declare `@compute ... fn main(...)`. */
