@@ -9,11 +9,11 @@
  * @module
  * @internal
  */
-import { sizeOf, type DataId, type Kernel, type KernelArgs, type Shape, type TensorInfo } from '@tessera/core';
+import { sizeOf, type Kernel, type Shape, type TensorInfo } from '@tessera/core';
 import type { CpuContext } from '../context.js';
 import { BINARY_OPS, COMPARE_OPS, REDUCE_OPS, UNARY_OPS } from '../wasm/eltwise.js';
 import type { WasmRuntime } from '../wasm/runtime.js';
-import { Staging } from './kernels.js';
+import { withFallback, type Staging } from './staging.js';
 
 /** Elementwise ops on fewer elements than this run in TypeScript. */
 export const EW_MIN = 1024;
@@ -106,21 +106,6 @@ function threadsFor(ctx: CpuContext, n: number): number {
   return n >= EW_PARALLEL ? ctx.threads : 1;
 }
 
-function run(ctx: CpuContext, rt: WasmRuntime, args: KernelArgs, ref: Kernel, fast: (s: Staging) => DataId | readonly DataId[] | null): DataId | readonly DataId[] {
-  const s = new Staging(ctx, rt);
-  let id: DataId | readonly DataId[] | null = null;
-  try {
-    id = fast(s);
-  } finally {
-    s.finish();
-  }
-  if (id === null || s.failed) {
-    if (id !== null) for (const d of Array.isArray(id) ? id : [id]) ctx.release(d);
-    return ref(args);
-  }
-  return id;
-}
-
 /** Reads the float32 scalar of a tensor. */
 function scalar(ctx: CpuContext, t: TensorInfo): number {
   return ctx.get(t.dataId)[0]!;
@@ -143,7 +128,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
       const n = sizeOf(out.shape);
       const lay = out.dtype === 'float32' && n >= EW_MIN ? layout(A.shape, B.shape, out.shape) : null;
       if (lay === null) return ref(args);
-      return run(ctx, rt, args, ref, (s) => {
+      return withFallback(ctx, rt, args, ref, (s) => {
         let a = s.input(A);
         let b = s.input(B);
         const [id, o] = s.output(out);
@@ -171,7 +156,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
       const n = sizeOf(out.shape);
       const lay = A.dtype === 'float32' && n >= EW_MIN ? layout(A.shape, B.shape, out.shape) : null;
       if (lay === null) return ref(args);
-      return run(ctx, rt, args, ref, (s) => {
+      return withFallback(ctx, rt, args, ref, (s) => {
         const a = s.input(A);
         const b = s.input(B);
         const [id, o] = s.output(out);
@@ -192,7 +177,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
     const n = sizeOf(out.shape);
     const fits = (t: TensorInfo): boolean => sizeOf(t.shape) === 1 || sizeOf(t.shape) === n;
     if (out.dtype !== 'float32' || n < EW_MIN || sizeOf(C.shape) !== n || !fits(A) || !fits(B)) return whereRef(args);
-    return run(ctx, rt, args, whereRef, (s) => {
+    return withFallback(ctx, rt, args, whereRef, (s) => {
       const c = s.input(C);
       const a = s.input(A);
       const b = s.input(B);
@@ -211,7 +196,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
       const out = args.outputs[0]!;
       const n = sizeOf(out.shape);
       if (out.dtype !== 'float32' || n < EW_MIN) return ref(args);
-      return run(ctx, rt, args, ref, (s) => {
+      return withFallback(ctx, rt, args, ref, (s) => {
         const x = s.input(args.inputs[0]!);
         const [id, o] = s.output(out);
         if (s.failed) return id;
@@ -232,7 +217,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
       if (out.dtype !== 'float32' || n < EW_MIN) return ref(args);
       const plan = split(X.shape, args.attrs['axes'] as number[]);
       if (plan === null) return ref(args);
-      return run(ctx, rt, args, ref, (s) => {
+      return withFallback(ctx, rt, args, ref, (s) => {
         const x = s.input(X);
         const [id, o] = s.output(out);
         if (s.failed) return id;
@@ -274,7 +259,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
       const n = sizeOf(X.shape);
       const axis = args.attrs['axis'] as number;
       if (out.dtype !== 'float32' || n < EW_MIN || axis !== X.shape.length - 1) return ref(args);
-      return run(ctx, rt, args, ref, (s) => {
+      return withFallback(ctx, rt, args, ref, (s) => {
         const x = s.input(X);
         const [id, o] = s.output(out);
         if (s.failed) return id;
@@ -295,7 +280,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
     const out = args.outputs[0]!;
     const n = sizeOf(out.shape);
     if (out.dtype !== 'float32' || n < EW_MIN) return sgdRef(args);
-    return run(ctx, rt, args, sgdRef, (s) => {
+    return withFallback(ctx, rt, args, sgdRef, (s) => {
       const x = s.input(X);
       const g = s.input(G);
       const [id, o] = s.output(out);
@@ -313,7 +298,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
     const [X, M, V, G, LR, B1P, B2P] = args.inputs as TensorInfo[] as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
     const n = sizeOf(X.shape);
     if (X.dtype !== 'float32' || n < EW_MIN) return adamRef(args);
-    return run(ctx, rt, args, adamRef, (s) => {
+    return withFallback(ctx, rt, args, adamRef, (s) => {
       const x = s.input(X);
       const m = s.input(M);
       const v = s.input(V);

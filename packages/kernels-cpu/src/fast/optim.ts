@@ -15,7 +15,7 @@ import type { CpuContext } from '../context.js';
 import { scalarWord, UPDATE_KERNELS } from '../wasm/optim.js';
 import type { WasmRuntime } from '../wasm/runtime.js';
 import { EW_MIN } from './elementwise.js';
-import { Staging } from './kernels.js';
+import { withFallback } from './staging.js';
 
 /** Updates of at least this many elements use the worker threads. */
 const OPT_PARALLEL = 1 << 16;
@@ -24,21 +24,6 @@ const OPT_CHUNK = 1 << 14;
 
 /** The composite ops this file registers. */
 const UPDATE_OPS = ['momentumUpdate', 'rmsPropUpdate', 'centeredRmsPropUpdate', 'adagradUpdate', 'adamWUpdate'] as const;
-
-function run(ctx: CpuContext, rt: WasmRuntime, args: KernelArgs, ref: Kernel, fast: (s: Staging) => readonly DataId[] | null): DataId | readonly DataId[] {
-  const s = new Staging(ctx, rt);
-  let ids: readonly DataId[] | null = null;
-  try {
-    ids = fast(s);
-  } finally {
-    s.finish();
-  }
-  if (ids === null || s.failed) {
-    if (ids !== null) for (const d of ids) ctx.release(d);
-    return ref(args);
-  }
-  return ids;
-}
 
 /** Builds the optimizer-update fast kernels; `reference` holds the kernels they fall back to. */
 export function optimFastKernels(ctx: CpuContext, rt: WasmRuntime, reference: Record<string, Kernel>): Record<string, Kernel> {
@@ -67,7 +52,7 @@ export function optimFastKernels(ctx: CpuContext, rt: WasmRuntime, reference: Re
     const X = ins[0]!;
     const n = sizeOf(X.shape);
     if (X.dtype !== 'float32' || n < EW_MIN) return ref(args);
-    return run(ctx, rt, args, ref, (s) => {
+    return withFallback(ctx, rt, args, ref, (s) => {
       const ptrs = ins.map((t) => s.input(t));
       const outs = args.outputs.map((spec) => s.output(spec));
       const ids = outs.map((p) => p[0]);

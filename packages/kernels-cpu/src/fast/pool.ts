@@ -15,10 +15,10 @@
  * @module
  * @internal
  */
-import { conv2dGeometry, pool2dGeometry, type Conv2DGeometry, type Conv2DGeometryOptions, type DataId, type Kernel, type KernelArgs, type PoolOptions } from '@tessera/core';
+import { conv2dGeometry, pool2dGeometry, type Conv2DGeometry, type Conv2DGeometryOptions, type Kernel, type KernelArgs, type PoolOptions } from '@tessera/core';
 import type { CpuContext } from '../context.js';
 import type { WasmRuntime } from '../wasm/runtime.js';
-import { Staging } from './kernels.js';
+import { withFallback } from './staging.js';
 
 /** Depthwise convolutions (and their gradients) with fewer multiply-adds than this run in TypeScript. */
 export const DW_MIN_MACS = 4096;
@@ -30,25 +30,6 @@ const PARALLEL_WORK = 1 << 17;
 const CHUNK_WORK = 1 << 15;
 /** At most this many partials for the filter gradient. */
 const MAX_PARTIALS = 256;
-
-/**
- * Runs `fast` with staging; when it cannot run (returns null, or the heap is exhausted), frees
- * what it allocated and runs the reference kernel instead.
- */
-function withFallback(ctx: CpuContext, rt: WasmRuntime, args: KernelArgs, ref: Kernel, fast: (s: Staging) => DataId | null): DataId | readonly DataId[] {
-  const s = new Staging(ctx, rt);
-  let id: DataId | null = null;
-  try {
-    id = fast(s);
-  } finally {
-    s.finish();
-  }
-  if (id === null || s.failed) {
-    if (id !== null) ctx.release(id);
-    return ref(args);
-  }
-  return id;
-}
 
 /**
  * Tap lists along one axis: the taps of result index `p` are entries `[starts[p], starts[p + 1])`
