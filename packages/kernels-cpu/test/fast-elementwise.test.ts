@@ -49,17 +49,7 @@ import {
 import { createCpuBackend, type CpuBackend } from '../src/index.js';
 import { KERNEL_EXPORTS } from '../src/wasm/module.js';
 import { acquireRuntime, releaseRuntime } from '../src/wasm/runtime.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng, same } from './random.js';
 
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 1.5, -2.5, 0.5, 88.7, 89, -87.5, -104, -110, 0.624, -0.626, 1e4, -1e4, 3.4e38];
 
@@ -86,11 +76,6 @@ const FAST = ['threads 1', 'threads 2'] as const;
 async function on(name: string, fn: () => Tensor): Promise<Float32Array> {
   setBackend(backends[name]!);
   return scope(async () => (await fn().data()) as Float32Array);
-}
-
-/** Same number: equal, both NaN, or equal zeros of the same sign. */
-function same(a: number, b: number): boolean {
-  return Object.is(a, b) || (a !== a && b !== b);
 }
 
 function expectExact(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {

@@ -21,24 +21,7 @@ import {
 import { createCpuBackend, type CpuBackend } from '../src/index.js';
 import { acquireRuntime, releaseRuntime, type WasmRuntime } from '../src/wasm/runtime.js';
 import { convBackpropFilter, convBackpropInput, convForward, gemm } from '../src/fast/gemm.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** float32-representable values in [-1, 1). */
-function values(n: number, r: () => number): Float32Array {
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = r() * 2 - 1;
-  return v;
-}
+import { rng, values } from './random.js';
 
 /** Checks |got - want| <= 2e-6 * scale + 1e-7 per element, where scale is the sum of |terms|. */
 function expectNear(got: ArrayLike<number>, want: Float64Array, scale: Float64Array, what: string): void {

@@ -46,17 +46,7 @@ import { createCpuBackend, type CpuBackend } from '../src/index.js';
 import { EW_MIN } from '../src/fast/elementwise.js';
 import { OPTIM_EXPORTS } from '../src/wasm/optim.js';
 import { acquireRuntime, releaseRuntime, type WasmRuntime } from '../src/wasm/runtime.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng, same } from './random.js';
 
 /** `n` float32 values drawn uniformly from [lo, hi). */
 function uniform(r: () => number, n: number, lo: number, hi: number): Float32Array {
@@ -84,11 +74,6 @@ afterAll(() => {
 
 const FAST = ['threads 1', 'threads 2'] as const;
 const UPDATE_OPS = ['momentumUpdate', 'rmsPropUpdate', 'centeredRmsPropUpdate', 'adagradUpdate', 'adamWUpdate'];
-
-/** Same number: equal with the same sign of zero, or both NaN. */
-function same(a: number, b: number): boolean {
-  return Object.is(a, b) || (a !== a && b !== b);
-}
 
 function expectExact(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
   expect(got.length, what).toBe(want.length);
