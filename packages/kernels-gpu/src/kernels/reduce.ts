@@ -4,13 +4,17 @@
  *
  * Multi-axis reductions first drop size-1 dimensions and merge neighbouring dimensions that are
  * both reduced or both kept, so the shader key depends only on how many kept and reduced
- * dimensions remain. Short reductions run one thread per output; long ones one workgroup per
- * output with a tree reduction in workgroup memory, and very long ones with few outputs are
- * split across workgroups in a first pass whose partial results a second pass reduces.
+ * dimensions remain. Short reductions run one thread per output. A long reduction over
+ * contiguous elements (the innermost dimensions) runs one workgroup per output with 16-byte
+ * loads where the length allows, and is split across workgroups when there are few outputs;
+ * one over a strided dimension runs one thread per output and chunk, so neighbouring threads
+ * read neighbouring elements; other long ones one workgroup per output with a tree in
+ * workgroup memory, split when there are few outputs. Split reductions leave partial results
+ * that a second pass reduces.
  *
  * @module
  */
-import { sizeOf, type Kernel, type Shape } from '@tessera/core';
+import { sizeOf, type DType, type Kernel, type Shape } from '@tessera/core';
 import type { GpuContext, GpuData } from '../backend.js';
 import { dispatch1D, entry1D, strides, wgslType, WG, type UniformField, type WgslType } from '../program.js';
 
@@ -214,6 +218,156 @@ function reduceDispatch(
   });
 }
 
+/** Threads of the contiguous-row kernel: `ROW_WG_SMALL` for rows under `ROW_WG_SMALL_MAX` units. */
+const ROW_WG = 256;
+const ROW_WG_SMALL = 64;
+const ROW_WG_SMALL_MAX = 1024;
+/** Loads each thread of a split contiguous reduction aims at, and the workgroups worth splitting for. */
+const ROW_LOADS_PER_THREAD = 8;
+const ROW_TARGET_GROUPS = 2048;
+/** Threads the strided (column) reduction aims at, and the least rows each one reduces. */
+const COL_TARGET_THREADS = 131072;
+const COL_MIN_ROWS = 16;
+
+/** Combines `a` and `b` of a vector accumulator lane by lane (the reducers are scalar). */
+function combineVec(r: Reducer, a: string, b: string, t: WgslType): string {
+  return `vec4<${t}>(${[0, 1, 2, 3].map((j) => r.combine(`${a}[${j}]`, `${b}[${j}]`, t)).join(', ')})`;
+}
+
+/**
+ * Reduces each of `rows` contiguous rows of `R` elements (row `o` starts at element `o * R`):
+ * 16-byte loads when `R` is a multiple of 4, 256 threads per row (64 for short rows), four
+ * independent accumulators per thread so several loads are in flight, then a tree in
+ * workgroup memory. Long rows with few outputs are split across workgroups whose partial
+ * results a second pass reduces the same way.
+ */
+function rowReduce(ctx: GpuContext, op: string, r: Reducer, t: WgslType, dtype: DType, x: GpuData, out: GpuData, rows: number, R: number): void {
+  const V = R % 4 === 0 ? 4 : 1;
+  const units = R / V;
+  const wg = units >= ROW_WG_SMALL_MAX ? ROW_WG : ROW_WG_SMALL;
+  const S = Math.max(1, Math.min(Math.ceil(units / (wg * ROW_LOADS_PER_THREAD)), Math.ceil(ROW_TARGET_GROUPS / rows)));
+  const target = S === 1 ? out : ctx.temp(rows * S, dtype);
+  const groups = rows * S;
+  const chunk = Math.ceil(units / S);
+  const vt = V === 4 ? `vec4<${t}>` : t;
+  const id = V === 4 ? `${vt}(${r.ident(t)})` : r.ident(t);
+  const comb = (a: string, b: string): string => (V === 4 ? combineVec(r, a, b, t) : r.combine(a, b, t));
+  const lanes = V === 4 ? [1, 2, 3].reduce((acc, j) => r.combine(acc, `a[${j}]`, t), 'a[0]') : 'a';
+  ctx.run({
+    op,
+    key: `reduce-row:${op}:${t}:v${V}:w${wg}`,
+    build: () => ({
+      inputs: [vt as WgslType | `vec4<${WgslType}>`],
+      outputs: [t],
+      uniforms: [
+        { name: 'groups', type: 'u32' },
+        { name: 'S', type: 'u32' },
+        { name: 'units', type: 'u32' },
+        { name: 'chunk', type: 'u32' },
+      ],
+      code: [
+        `var<workgroup> sh: array<${t}, ${wg}>;`,
+        `@compute @workgroup_size(${wg})`,
+        'fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {',
+        '  let g = wid.x + wid.y * nwg.x;',
+        '  if (g >= u.groups) { return; }',
+        '  let tid = lid.x;',
+        '  let o = g / u.S;',
+        '  let s = g - o * u.S;',
+        '  let base = o * u.units;',
+        '  let end = base + min(u.units, (s + 1u) * u.chunk);',
+        '  var j = base + s * u.chunk + tid;',
+        `  var a0: ${vt} = ${id};`,
+        `  var a1: ${vt} = ${id};`,
+        `  var a2: ${vt} = ${id};`,
+        `  var a3: ${vt} = ${id};`,
+        `  for (; j + ${3 * wg}u < end; j = j + ${4 * wg}u) {`,
+        `    let x0 = in0[j]; let x1 = in0[j + ${wg}u]; let x2 = in0[j + ${2 * wg}u]; let x3 = in0[j + ${3 * wg}u];`,
+        `    a0 = ${comb('a0', 'x0')}; a1 = ${comb('a1', 'x1')}; a2 = ${comb('a2', 'x2')}; a3 = ${comb('a3', 'x3')};`,
+        '  }',
+        `  for (; j < end; j = j + ${wg}u) { a0 = ${comb('a0', 'in0[j]')}; }`,
+        `  let a = ${comb(comb('a0', 'a1'), comb('a2', 'a3'))};`,
+        `  sh[tid] = ${lanes};`,
+        '  workgroupBarrier();',
+        `  for (var k = ${wg / 2}u; k > 0u; k = k >> 1u) {`,
+        `    if (tid < k) { sh[tid] = ${r.combine('sh[tid]', 'sh[tid + k]', t)}; }`,
+        '    workgroupBarrier();',
+        '  }',
+        '  if (tid == 0u) { out0[g] = sh[0]; }',
+        '}',
+      ].join('\n'),
+    }),
+    inputs: [x],
+    outputs: [target],
+    uniforms: [groups, S, units, chunk],
+    workgroups: dispatch1D(groups, 1, ctx.limits.maxWorkgroupsPerDimension),
+  });
+  if (S === 1) return;
+  finishSplits(ctx, op, r, t, dtype, target, out, rows, S);
+  ctx.releaseTemp(target);
+}
+
+/** Reduces partial results stored as `[rows, S]` into `out`. */
+function finishSplits(ctx: GpuContext, op: string, r: Reducer, t: WgslType, dtype: DType, parts: GpuData, out: GpuData, rows: number, S: number): void {
+  if (S > SERIAL_MAX) rowReduce(ctx, op, r, t, dtype, parts, out, rows, S);
+  else {
+    const p2: Plan = rows === 1 ? { kept: [], keptIn: [], red: [S], redIn: [1] } : { kept: [rows], keptIn: [S], red: [S], redIn: [1] };
+    reduceDispatch(ctx, op, r, t, parts, out, p2, rows, 1);
+  }
+}
+
+/**
+ * Reduces along one strided dimension with the innermost kept dimension contiguous (say, the
+ * sum over axis 0 of a matrix): one thread per output and chunk of the reduced dimension, so
+ * neighbouring threads read neighbouring elements; chunks are added up by a second pass.
+ */
+function colReduce(ctx: GpuContext, op: string, r: Reducer, t: WgslType, dtype: DType, x: GpuData, out: GpuData, p: Plan, outSize: number): void {
+  const R = p.red[0]!;
+  const S = Math.max(1, Math.min(Math.ceil(R / COL_MIN_ROWS), Math.ceil(COL_TARGET_THREADS / outSize)));
+  const chunk = Math.ceil(R / S);
+  const target = S === 1 ? out : ctx.temp(outSize * S, dtype);
+  const fields: UniformField[] = [
+    { name: 'n', type: 'u32' },
+    { name: 'outs', type: 'u32' },
+    { name: 'S', type: 'u32' },
+    { name: 'R', type: 'u32' },
+    { name: 'chunk', type: 'u32' },
+  ];
+  const values = [outSize * S, outSize, S, R, chunk];
+  planUniforms(p, fields, values);
+  const nk = p.kept.length;
+  ctx.run({
+    op,
+    key: `reduce-col:${op}:${t}:k${nk}`,
+    build: () => ({
+      inputs: [t],
+      outputs: [t],
+      uniforms: fields,
+      code: [
+        offsetFn('base_of', 'k', nk),
+        entry1D(),
+        '  if (i >= u.n) { return; }',
+        '  let s = i / u.outs;',
+        '  let o = i - s * u.outs;',
+        '  let base = base_of(o);',
+        '  let start = s * u.chunk;',
+        '  let end = min(u.R, start + u.chunk);',
+        `  var acc: ${t} = ${r.ident(t)};`,
+        `  for (var j = start; j < end; j = j + 1u) { acc = ${r.combine('acc', 'in0[base + j * u.ri0]', t)}; }`,
+        '  out0[o * u.S + s] = acc;',
+        '}',
+      ].join('\n'),
+    }),
+    inputs: [x],
+    outputs: [target],
+    uniforms: values,
+    workgroups: dispatch1D(outSize * S, WG, ctx.limits.maxWorkgroupsPerDimension),
+  });
+  if (S === 1) return;
+  finishSplits(ctx, op, r, t, dtype, target, out, outSize, S);
+  ctx.releaseTemp(target);
+}
+
 function reduceKernel(ctx: GpuContext, op: string): Kernel {
   const r = REDUCERS[op]!;
   return ({ inputs, attrs, outputs }) => {
@@ -225,6 +379,12 @@ function reduceKernel(ctx: GpuContext, op: string): Kernel {
     const x = ctx.data(X.dataId);
     const p = plan(X.shape, attrs['axes'] as number[]);
     const R = sizeOf(p.red);
+    if (R > SERIAL_MAX && p.red.length === 1) {
+      // one reduced dimension: contiguous rows, or a strided dimension with contiguous outputs
+      if (p.redIn[0] === 1) rowReduce(ctx, op, r, t, X.dtype, x, out, outSize, R);
+      else colReduce(ctx, op, r, t, X.dtype, x, out, p, outSize);
+      return out;
+    }
     // split long reductions with few outputs across workgroups, then reduce the partials
     const splits = outSize < 256 && R >= 16 * RWG ? Math.min(1024, Math.ceil(R / (16 * RWG))) : 1;
     if (splits === 1) {
@@ -233,8 +393,7 @@ function reduceKernel(ctx: GpuContext, op: string): Kernel {
     }
     const partial = ctx.temp(outSize * splits, X.dtype);
     reduceDispatch(ctx, op, r, t, x, partial, p, outSize, splits);
-    const p2: Plan = outSize === 1 ? { kept: [], keptIn: [], red: [splits], redIn: [1] } : { kept: [outSize], keptIn: [splits], red: [splits], redIn: [1] };
-    reduceDispatch(ctx, op, r, t, partial, out, p2, outSize, 1);
+    finishSplits(ctx, op, r, t, X.dtype, partial, out, outSize, splits);
     ctx.releaseTemp(partial);
     return out;
   };
