@@ -158,6 +158,8 @@ describe('GEMM tilings', () => {
     expect(chooseGemmConfig(512, 512, 4, l).name).toBe('t64');
     expect(chooseGemmConfig(256, 256, 4, l).name).toBe('t32');
     expect(chooseGemmConfig(512, 512, 1, l).name).toBe('t32');
+    // 64 columns would leave half of each 128-wide tile idle
+    expect(chooseGemmConfig(32768, 64, 1, l).name).toBe('t64');
     expect(chooseGemmConfig(8, 8, 1, l).name).toBe('t32');
     // a device with 8 KiB of workgroup memory gets the tilings that fit
     expect(chooseGemmConfig(4096, 4096, 1, { ...l, maxWorkgroupStorageBytes: 8192 }).name).toBe('t64');

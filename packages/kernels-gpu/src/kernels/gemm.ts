@@ -50,8 +50,10 @@ export const GEMM_CONFIGS: readonly GemmConfig[] = [
 /** The smallest output tile edge (callers plan splits with it). @internal */
 export const TILE = 32;
 
-/** A problem gets the largest tiling that still yields this many workgroups. */
+/** A problem gets the largest tiling that still yields this many workgroups... */
 const TARGET_WORKGROUPS = 256;
+/** ...and pads the output by at most this factor (e.g. not 128-wide tiles for 64 columns). */
+const MAX_PADDING = 1.3;
 
 let override: string | null = null;
 
@@ -78,8 +80,11 @@ export function chooseGemmConfig(M: number, N: number, batches: number, limits: 
     if (fits(c)) return c;
   }
   for (const c of GEMM_CONFIGS) {
-    const groups = Math.ceil(M / (c.ty * c.rm)) * Math.ceil(N / (c.tx * c.rn)) * batches;
-    if (fits(c) && groups >= TARGET_WORKGROUPS) return c;
+    const TM = c.ty * c.rm;
+    const TN = c.tx * c.rn;
+    const groups = Math.ceil(M / TM) * Math.ceil(N / TN) * batches;
+    const padding = (Math.ceil(M / TM) * TM * Math.ceil(N / TN) * TN) / (M * N);
+    if (fits(c) && groups >= TARGET_WORKGROUPS && padding <= MAX_PADDING) return c;
   }
   return GEMM_CONFIGS[GEMM_CONFIGS.length - 1]!;
 }
