@@ -347,9 +347,13 @@ export class WebGpuBackend implements Backend {
     }
     const cls = sizeClass(bytes);
     let buffer = forDispatch ? this.batchFree.get(cls)?.pop() : undefined;
+    const fromBatch = buffer !== undefined;
     if (buffer !== undefined) this.pendingFreeBytes -= buffer.size;
     else buffer = this.pool.acquire(cls, STORAGE_USAGE, 'tessera-tensor');
     const d = new GpuData(buffer, size, dtype, counted);
+    // a buffer from the open batch stays tied to it (freed again without a dispatch, e.g. an
+    // empty output, it must not reach the pool before the batch is submitted)
+    if (fromBatch) d.batch = this.batchId;
     if (counted) {
       this.live.add(d);
       this.liveBytes += buffer.size;

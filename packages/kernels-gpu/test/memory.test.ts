@@ -154,6 +154,20 @@ describe('buffer reuse within a batch', () => {
     for (const t of [y, z, w]) t.dispose();
   });
 
+  it('keeps a reused buffer tied to the open batch when it is freed again without a dispatch', async () => {
+    setBackend(gpu);
+    const x = tensor([1, 2, 3]); // 12 bytes: the 16-byte class, like an empty tensor's buffer
+    await gpu.sync();
+    const y = x.mul(x); // reads x in the open batch
+    x.dispose(); // x's buffer waits in the batch
+    const empty = tensor([1, 2, 3]).slice([0], [0]); // an op output with no dispatch: may take x's buffer
+    empty.dispose(); // must not hand x's buffer to the pool before the batch runs
+    const z = tensor([7, 8, 9]); // an upload: would overwrite x's values before y's dispatch
+    expect(await values(y)).toEqual([1, 4, 9]);
+    expect(await values(z)).toEqual([7, 8, 9]);
+    for (const t of [y, z]) t.dispose();
+  });
+
   it('keeps the values of a read under way when its buffer is freed and reused', async () => {
     setBackend(gpu);
     const x = tensor([1, 2, 3, 4, 5, 6, 7, 8]);
