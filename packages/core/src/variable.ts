@@ -102,6 +102,7 @@ export class Variable extends Tensor {
       return ENGINE.fromValues(p.values, p.shape, p.dtype, 'assign');
     });
     try {
+      if (v.isDisposed) throw new DisposedError(`assign: the value for variable '${this.name}' has been disposed`);
       if (v.dtype !== this.dtype) {
         throw new DTypeError(`assign: variable '${this.name}' has dtype ${this.dtype}, the value has ${v.dtype}`);
       }

@@ -540,6 +540,10 @@ describe('core API on the CPU backend', () => {
       expect(() => w.assign(zeros([2, 2], 'float64'))).toThrow(DTypeError);
       expect(() => w.assign(zeros([2, 2], 'float64'))).toThrow("assign: variable 'w' has dtype float32, the value has float64");
       expectNoLeak(() => expect(() => w.assign([1, 2, 3])).toThrow(ShapeError));
+      const gone = tensor([[5, 6], [7, 8]]);
+      gone.dispose();
+      expect(() => w.assign(gone)).toThrow(DisposedError);
+      expect(() => w.assign(gone)).toThrow("assign: the value for variable 'w' has been disposed");
       expect(vals(w)).toEqual([1, 2, 3, 4]);
       expect(w.assignAdd(1)).toBe(w);
       expect(vals(w)).toEqual([2, 3, 4, 5]);
