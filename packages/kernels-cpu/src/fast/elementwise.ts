@@ -14,6 +14,7 @@ import type { CpuContext } from '../context.js';
 import { BINARY_OPS, COMPARE_OPS, REDUCE_OPS, UNARY_OPS } from '../wasm/eltwise.js';
 import type { WasmRuntime } from '../wasm/runtime.js';
 import { withFallback, type Staging } from './staging.js';
+import { mergeReduceDims } from '../kernels/reduce.js';
 
 /** Elementwise ops on fewer elements than this run in TypeScript. */
 export const EW_MIN = 1024;
@@ -106,6 +107,17 @@ function threadsFor(ctx: CpuContext, n: number): number {
   return n >= EW_PARALLEL ? ctx.threads : 1;
 }
 
+/**
+ * Runs a two-operand kernel (`ew_binary`, `ew_compare`) over a 2-D layout, in chunks of about
+ * EW_CHUNK elements: whole rows when rows are short, pieces of a row when they are long.
+ */
+function runPair(rt: WasmRuntime, fn: string, op: number, a: number, b: number, o: number, lay: Layout2D, threads: number): void {
+  const cpc = lay.cols >= EW_CHUNK ? EW_CHUNK : lay.cols;
+  const rpc = Math.max(1, Math.floor(EW_CHUNK / lay.cols));
+  rt.args([op, a, b, o, lay.rows, lay.cols, lay.aRS, lay.aCS, lay.bRS, lay.bCS, rpc, cpc]);
+  rt.run(fn, Math.ceil(lay.rows / rpc) * Math.ceil(lay.cols / cpc), threads);
+}
+
 /** Reads the float32 scalar of a tensor. */
 function scalar(ctx: CpuContext, t: TensorInfo): number {
   return ctx.get(t.dataId)[0]!;
@@ -137,10 +149,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
         // each call covers at least 64 elements
         const t = tileRow(s, lay, a, b);
         if (t !== null) [a, b] = t;
-        const cpc = lay.cols >= EW_CHUNK ? EW_CHUNK : lay.cols;
-        const rpc = Math.max(1, Math.floor(EW_CHUNK / lay.cols));
-        rt.args([op, a, b, o, lay.rows, lay.cols, lay.aRS, lay.aCS, lay.bRS, lay.bCS, rpc, cpc]);
-        rt.run('ew_binary', Math.ceil(lay.rows / rpc) * Math.ceil(lay.cols / cpc), threadsFor(ctx, n));
+        runPair(rt, 'ew_binary', op, a, b, o, lay, threadsFor(ctx, n));
         return id;
       });
     };
@@ -161,10 +170,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
         const b = s.input(B);
         const [id, o] = s.output(out);
         if (s.failed) return id;
-        const cpc = lay.cols >= EW_CHUNK ? EW_CHUNK : lay.cols;
-        const rpc = Math.max(1, Math.floor(EW_CHUNK / lay.cols));
-        rt.args([op, a, b, o, lay.rows, lay.cols, lay.aRS, lay.aCS, lay.bRS, lay.bCS, rpc, cpc]);
-        rt.run('ew_compare', Math.ceil(lay.rows / rpc) * Math.ceil(lay.cols / cpc), threadsFor(ctx, n));
+        runPair(rt, 'ew_compare', op, a, b, o, lay, threadsFor(ctx, n));
         return id;
       });
     };
@@ -327,19 +333,7 @@ export function elementwiseFastKernels(ctx: CpuContext, rt: WasmRuntime, referen
 
 /** Splits a reduction into rows × cols with the reduced part inner or outer, or null. */
 function split(shape: Shape, axes: readonly number[]): { rows: number; cols: number; reduceInner: boolean } | null {
-  const dims: number[] = [];
-  const red: boolean[] = [];
-  for (let i = 0; i < shape.length; i++) {
-    const d = shape[i]!;
-    if (d === 1) continue;
-    const r = axes.includes(i);
-    const k = dims.length - 1;
-    if (k >= 0 && red[k] === r) dims[k] = dims[k]! * d;
-    else {
-      dims.push(d);
-      red.push(r);
-    }
-  }
+  const { dims, red } = mergeReduceDims(shape, axes);
   if (dims.length === 0) return null;
   if (dims.length === 1) return red[0] ? { rows: 1, cols: dims[0]!, reduceInner: true } : null;
   if (dims.length === 2) return red[1] ? { rows: dims[0]!, cols: dims[1]!, reduceInner: true } : { rows: dims[0]!, cols: dims[1]!, reduceInner: false };

@@ -24,11 +24,12 @@ interface ReducePlan {
 const planCache = new Map<string, ReducePlan>();
 const MAX_PLANS = 64;
 
-function makePlan(shape: Shape, axes: readonly number[]): ReducePlan {
-  const key = `${shape.join(',')}|${axes.join(',')}`;
-  const hit = planCache.get(key);
-  if (hit !== undefined) return hit;
-  // drop size-1 dims, merge neighbours with the same reduced flag
+/**
+ * A reduction's shape with size-1 dims dropped and neighbouring dims of the same kind (reduced or
+ * kept) merged: `dims[i]` is a size, `red[i]` whether it is reduced.
+ * @internal
+ */
+export function mergeReduceDims(shape: Shape, axes: readonly number[]): { dims: number[]; red: boolean[] } {
   const dims: number[] = [];
   const red: boolean[] = [];
   for (let i = 0; i < shape.length; i++) {
@@ -42,6 +43,14 @@ function makePlan(shape: Shape, axes: readonly number[]): ReducePlan {
       red.push(r);
     }
   }
+  return { dims, red };
+}
+
+function makePlan(shape: Shape, axes: readonly number[]): ReducePlan {
+  const key = `${shape.join(',')}|${axes.join(',')}`;
+  const hit = planCache.get(key);
+  if (hit !== undefined) return hit;
+  const { dims, red } = mergeReduceDims(shape, axes);
   let plan: ReducePlan;
   if (dims.length === 0) {
     plan = { rowLen: 1, rowReduced: true, rowOut: new Int32Array(1) };

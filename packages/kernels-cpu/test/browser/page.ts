@@ -22,6 +22,7 @@ import {
 } from '@tessera/core';
 import { createCpuBackend } from '@tessera/kernels-cpu';
 import { acquireRuntime, releaseRuntime } from '../../src/wasm/runtime.js';
+import { rng } from '../random.js';
 
 /** One op's outcome. */
 export interface OpResult {
@@ -54,18 +55,6 @@ export interface PageResult {
   readonly liveTensors: number;
   readonly totalMs: number;
   readonly error?: string;
-}
-
-/** A small seeded generator (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `n` float32 values uniform in [lo, hi). */
